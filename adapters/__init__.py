@@ -1,0 +1,1 @@
+"""Pure translators: bytes in, contract events or a typed TranslationError out; no I/O."""

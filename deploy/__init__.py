@@ -1,0 +1,1 @@
+"""Deployment material: topic definitions, the local Kafka runner, compose and Helm files."""

@@ -1,0 +1,1 @@
+"""Local development infrastructure that needs no Docker engine."""

@@ -1,0 +1,302 @@
+"""A single-node Apache Kafka (KRaft) broker on loopback, with no Docker.
+
+The broker's jars come from Maven Central through the small Maven project next to this
+file (`kafka/pom.xml`), copied once into a cache folder. Each broker instance lives in
+its own run folder (config, data, log, pid), so tests can run one on a random port beside
+a developer's broker on 9092.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from contracts.errors import SiltaError
+
+_HERE = Path(__file__).resolve().parent / "kafka"
+POM = _HERE / "pom.xml"
+LOG4J_CONFIG = _HERE / "log4j2.properties"
+SERVER_TEMPLATE = _HERE / "server.properties"
+
+
+class LocalKafkaError(SiltaError, RuntimeError):
+    """The local broker could not be fetched, formatted, started or stopped."""
+
+
+def kafka_version() -> str:
+    """The broker version pinned in the Maven project (its single source of truth)."""
+    match = re.search(r"<kafka\.version>([^<]+)</kafka\.version>", POM.read_text())
+    if not match:
+        raise LocalKafkaError(f"{POM}: no <kafka.version> property")
+    return match.group(1)
+
+
+def cache_root() -> Path:
+    if env := os.environ.get("SILTA_CACHE_DIR"):
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "silta"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _which(tool: str, hint: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise LocalKafkaError(f"`{tool}` is not on PATH; {hint}")
+    return path
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ensure_jars(version: str | None = None) -> Path:
+    """Return the folder holding the broker's jars, fetching them with Maven if needed."""
+    version = version or kafka_version()
+    home = cache_root() / f"kafka-{version}"
+    libs = home / "libs"
+    marker = home / ".complete"
+    if marker.exists():
+        return libs
+    mvn = _which("mvn", "install Maven (Debian package `maven`) to fetch the Kafka broker")
+    with _file_lock(home.with_suffix(".lock")):
+        if marker.exists():  # another process fetched them while we waited
+            return libs
+        with tempfile.TemporaryDirectory(prefix="silta-kafka-pom-") as work:
+            # Run Maven on a copy so it never writes target/ into the source tree.
+            shutil.copy(POM, Path(work) / "pom.xml")
+            staging = Path(work) / "libs"
+            result = subprocess.run(
+                [mvn, "-q", "-B", "-f", str(Path(work) / "pom.xml"),
+                 "dependency:copy-dependencies", "-DincludeScope=runtime",
+                 f"-DoutputDirectory={staging}"],
+                capture_output=True, text=True, check=False,
+            )
+            if result.returncode != 0 or not any(staging.glob("kafka_2.13-*.jar")):
+                tail = (result.stdout + result.stderr)[-2000:]
+                raise LocalKafkaError(f"mvn could not fetch Kafka {version}:\n{tail}")
+            shutil.rmtree(libs, ignore_errors=True)
+            libs.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(staging), libs)
+        marker.write_text(version)
+    return libs
+
+
+async def probe(bootstrap: str, timeout: float = 5.0) -> int:
+    """Send a metadata request; return the number of brokers that answered it."""
+    from aiokafka import AIOKafkaClient
+
+    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    try:
+        await asyncio.wait_for(client.bootstrap(), timeout)
+        metadata = await asyncio.wait_for(client.fetch_all_metadata(), timeout)
+        return len(metadata.brokers())
+    finally:
+        await client.close()
+
+
+def probe_sync(bootstrap: str, timeout: float = 5.0) -> int:
+    """`probe` for synchronous callers, including ones inside a running event loop."""
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = asyncio.run(probe(bootstrap, timeout))
+        except BaseException as exc:  # handed back to the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout * 3)
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    if "value" not in box:
+        raise TimeoutError(f"no metadata answer from {bootstrap} in {timeout}s")
+    return int(box["value"])  # type: ignore[call-overload]
+
+
+@dataclass
+class LocalKafka:
+    """One broker+controller process. `run_dir` holds its config, data, log and pid."""
+
+    port: int = 9092
+    host: str = "127.0.0.1"
+    run_dir: Path | None = None
+    heap: str = "768m"
+    version: str = field(default_factory=kafka_version)
+
+    def __post_init__(self) -> None:
+        if self.run_dir is None:
+            self.run_dir = cache_root() / "run" / f"kafka-{self.port}"
+        self.run_dir = Path(self.run_dir)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def _dir(self) -> Path:
+        assert self.run_dir is not None
+        return self.run_dir
+
+    @property
+    def log_file(self) -> Path:
+        return self._dir / "broker.log"
+
+    @property
+    def _pid_file(self) -> Path:
+        return self._dir / "kafka.pid"
+
+    def pid(self) -> int | None:
+        """The pid of this instance's broker if it is alive, else None."""
+        try:
+            pid = int(self._pid_file.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            return None
+        # Guard against a recycled pid: the process must be our broker on our config.
+        if b"kafka.Kafka" in cmdline and str(self._dir).encode() in cmdline:
+            return pid
+        return None
+
+    def status(self) -> str:
+        pid = self.pid()
+        if pid is None:
+            return f"stopped (no broker of ours on {self.bootstrap})"
+        try:
+            probe_sync(self.bootstrap, timeout=3)
+        except Exception:
+            return f"starting or unhealthy: pid {pid} on {self.bootstrap} does not answer yet"
+        return f"running: Apache Kafka {self.version}, pid {pid}, {self.bootstrap}, {self._dir}"
+
+    def up(self, timeout: float = 90.0) -> float:
+        """Start the broker (fetching jars if needed); return seconds until it answered."""
+        started = time.monotonic()
+        if self.pid() is not None:
+            probe_sync(self.bootstrap, timeout=timeout)
+            return time.monotonic() - started
+        if _port_in_use(self.host, self.port):
+            raise LocalKafkaError(
+                f"{self.bootstrap} is already in use by another process; pick another port "
+                "(--port or SILTA_KAFKA_PORT) or point SILTA_KAFKA_BOOTSTRAP at that broker"
+            )
+        java = _which("java", "install a Java 17+ runtime to run the local Kafka broker")
+        libs = ensure_jars(self.version)
+        controller_port = free_port(self.host)
+        data_dir = self._dir / "data"
+        self._dir.mkdir(parents=True, exist_ok=True)
+        props = self._dir / "server.properties"
+        props.write_text(SERVER_TEMPLATE.read_text().format(
+            host=self.host, port=self.port, controller_port=controller_port,
+            data_dir=data_dir,
+        ))
+        classpath = f"{libs}/*"
+        log4j = f"-Dlog4j2.configurationFile={LOG4J_CONFIG}"
+        if not (data_dir / "meta.properties").exists():
+            shutil.rmtree(data_dir, ignore_errors=True)
+            fmt = subprocess.run(
+                [java, "-cp", classpath, log4j, "kafka.tools.StorageTool", "format",
+                 "--standalone", "--ignore-formatted", "-t", _cluster_id(), "-c", str(props)],
+                capture_output=True, text=True, check=False,
+            )
+            if fmt.returncode != 0:
+                raise LocalKafkaError(f"formatting KRaft storage failed:\n{fmt.stderr[-2000:]}")
+        with self.log_file.open("ab") as log:
+            process = subprocess.Popen(
+                [java, f"-Xmx{self.heap}", "-Xms256m", "-XX:+ExitOnOutOfMemoryError",
+                 "-Djava.awt.headless=true", "-cp", classpath, log4j, "kafka.Kafka", str(props)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self._pid_file.write_text(str(process.pid))
+        deadline = started + timeout
+        while True:
+            if process.poll() is not None:
+                raise LocalKafkaError(
+                    f"the broker exited with code {process.returncode}; last log lines:\n"
+                    + self.log_tail()
+                )
+            try:
+                # A TCP check first keeps aiokafka from logging refused connections.
+                if not _port_in_use(self.host, self.port):
+                    raise ConnectionRefusedError
+                probe_sync(self.bootstrap, timeout=2)
+                return time.monotonic() - started
+            except Exception:
+                if time.monotonic() > deadline:
+                    self.down()
+                    raise LocalKafkaError(
+                        f"the broker did not answer on {self.bootstrap} within {timeout:.0f}s; "
+                        f"log: {self.log_file}"
+                    ) from None
+                time.sleep(0.3)
+
+    def down(self, keep_data: bool = False, timeout: float = 30.0) -> bool:
+        """Stop the broker by its pid and clean up; return whether one was running."""
+        pid = self.pid()
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while self.pid() is not None and time.monotonic() < deadline:
+                _reap(pid)
+                time.sleep(0.2)
+            if self.pid() is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+                _reap(pid)
+        if keep_data:
+            self._pid_file.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(self._dir, ignore_errors=True)
+        return pid is not None
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def _reap(pid: int) -> None:
+    """Collect our own child's exit status so it does not linger as a zombie."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def _cluster_id() -> str:
+    # KRaft wants a base64url-encoded 16-byte UUID without padding.
+    import base64
+
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")

@@ -1,0 +1,1 @@
+"""The `silta` command line."""

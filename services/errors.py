@@ -1,0 +1,13 @@
+"""Errors of the running services."""
+
+from __future__ import annotations
+
+from contracts.errors import SiltaError
+
+
+class ConfigError(SiltaError, ValueError):
+    """Configuration is missing or inconsistent; the message says which setting and why."""
+
+
+class BrokerUnavailable(SiltaError, ConnectionError):
+    """No Kafka broker answered at the configured bootstrap address."""

@@ -1,0 +1,1 @@
+"""Kafka plumbing shared by the services: settings, topic provisioning, transactions."""

@@ -1,0 +1,59 @@
+"""Finding a real Kafka broker for the tests: env, then a Docker engine, then the local runner."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from deploy.local.broker import LocalKafka, free_port, probe_sync
+
+
+@dataclass
+class Broker:
+    bootstrap: str
+    description: str
+    stop: Callable[[], None]
+
+
+def _docker_engine_answers() -> bool:
+    """True only when an engine answers a ping; a `docker` client binary alone is not enough."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=3)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:
+        return False
+
+
+def acquire_broker() -> Broker:
+    started = time.monotonic()
+    if bootstrap := os.environ.get("SILTA_KAFKA_BOOTSTRAP"):
+        brokers = probe_sync(bootstrap, timeout=10)
+        return Broker(bootstrap, f"external broker from SILTA_KAFKA_BOOTSTRAP ({brokers} node(s))",
+                      lambda: None)
+    if _docker_engine_answers():
+        from testcontainers.community.kafka import KafkaContainer
+
+        image = os.environ.get("SILTA_KAFKA_IMAGE", "apache/kafka:4.1.1")
+        container = KafkaContainer(image).with_kraft()
+        container.start()
+        return Broker(container.get_bootstrap_server(),
+                      f"testcontainers {image} in {time.monotonic() - started:.1f}s",
+                      container.stop)
+    run_dir = Path(tempfile.mkdtemp(prefix="silta-test-kafka-"))
+    broker = LocalKafka(port=free_port(), run_dir=run_dir)
+    seconds = broker.up()
+    return Broker(
+        broker.bootstrap,
+        f"local Apache Kafka {broker.version} (KRaft, deploy/local) at {broker.bootstrap}, "
+        f"ready in {seconds:.1f}s",
+        broker.down,
+    )
