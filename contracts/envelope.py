@@ -1,0 +1,113 @@
+"""The CloudEvents 1.0 envelope in the Kafka binary binding: attributes travel as headers.
+
+`ce_id`, `ce_source`, `ce_type`, `ce_specversion`, `ce_time`, `ce_subject`,
+`ce_dataschema` and `content-type` carry the standard attributes; `ce_corrects` is Silta's
+extension attribute naming the `id` of the event an amendment or retraction corrects.
+`source` + `id` is the idempotency key from the first hop to the last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from contracts.catalogue import TYPE_PATTERN
+from contracts.errors import ContractError
+from contracts.failures import describe_expected, describe_found
+from contracts.systems import SILTA_CANONICAL
+
+FHIR_JSON = "application/fhir+json"
+SILTA_JSON = "application/json"
+_TEXT = r"^[^\x00-\x1f\x7f]+$"
+Headers = Iterable[tuple[str, bytes]]
+
+
+def schema_uri(event_type: str) -> str:
+    major = event_type.rsplit(".", 1)[1]
+    return f"{SILTA_CANONICAL}/schemas/{major}/{event_type}.json"
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    id: str = Field(min_length=1, max_length=256, pattern=_TEXT)
+    source: str = Field(min_length=1, max_length=512, pattern=r"^\S+$",
+                        description="URI-reference of the system where the record lives")
+    type: str = Field(pattern=TYPE_PATTERN)
+    specversion: Literal["1.0"] = "1.0"
+    time: AwareDatetime = Field(description="when the source recorded the change (RFC 3339)")
+    subject: str | None = Field(None, max_length=256, pattern=_TEXT)
+    dataschema: str | None = Field(None, max_length=512, pattern=r"^\S+$")
+    datacontenttype: Literal["application/fhir+json", "application/json"] = FHIR_JSON
+    corrects: str | None = Field(None, min_length=1, max_length=256, pattern=_TEXT,
+                                 description="id of the event this one amends or retracts")
+
+    def to_headers(self) -> list[tuple[str, bytes]]:
+        headers = [
+            ("ce_id", self.id), ("ce_source", self.source), ("ce_type", self.type),
+            ("ce_specversion", self.specversion),
+            ("ce_time", self.time.isoformat()),
+            ("content-type", self.datacontenttype),
+        ]
+        for name in ("subject", "dataschema", "corrects"):
+            value = getattr(self, name)
+            if value is not None:
+                headers.append((f"ce_{name}", value))
+        return [(k, v.encode()) for k, v in headers]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.id)
+
+
+_ATTRIBUTE_FOR_HEADER = {
+    "ce_id": "id", "ce_source": "source", "ce_type": "type", "ce_specversion": "specversion",
+    "ce_time": "time", "ce_subject": "subject", "ce_dataschema": "dataschema",
+    "ce_corrects": "corrects", "content-type": "datacontenttype",
+}
+_HEADER_FOR_ATTRIBUTE = {v: k for k, v in _ATTRIBUTE_FOR_HEADER.items()}
+
+
+def headers_to_dict(headers: Headers | Mapping[str, bytes | str]) -> dict[str, str]:
+    """Decode header values as UTF-8; undecodable values become a ContractError."""
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    out: dict[str, str] = {}
+    for name, raw in items:
+        if isinstance(raw, bytes | bytearray):
+            try:
+                out[name] = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ContractError(f"/headers/{name}", "UTF-8 text", "undecodable bytes") from None
+        else:
+            out[name] = raw
+    return out
+
+
+def envelope_from_headers(headers: Headers | Mapping[str, bytes | str]) -> Envelope:
+    """Read the envelope from Kafka headers; raise ContractError at the first problem."""
+    failures = envelope_failures(headers)
+    if isinstance(failures, Envelope):
+        return failures
+    raise failures[0]
+
+
+def envelope_failures(headers: Headers | Mapping[str, bytes | str]) -> Envelope | list[ContractError]:
+    """The envelope, or every problem with it (for the conformance report)."""
+    try:
+        decoded = headers_to_dict(headers)
+    except ContractError as exc:
+        return [exc]
+    attributes = {
+        _ATTRIBUTE_FOR_HEADER[name]: value for name, value in decoded.items()
+        if name in _ATTRIBUTE_FOR_HEADER
+    }
+    try:
+        return Envelope.model_validate(attributes)
+    except ValidationError as exc:
+        return [
+            ContractError(f"/headers/{_HEADER_FOR_ATTRIBUTE.get(str(e['loc'][0]), e['loc'][0])}",
+                          describe_expected(e), describe_found(e))
+            for e in exc.errors()
+        ]
