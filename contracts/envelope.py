@@ -72,16 +72,17 @@ _HEADER_FOR_ATTRIBUTE = {v: k for k, v in _ATTRIBUTE_FOR_HEADER.items()}
 
 def headers_to_dict(headers: Headers | Mapping[str, bytes | str]) -> dict[str, str]:
     """Decode header values as UTF-8; undecodable values become a ContractError."""
-    items = headers.items() if isinstance(headers, Mapping) else headers
+    items = headers.items() if isinstance(headers, dict | Mapping) else headers
+    try:  # the hot path: Kafka gives a tuple of (str, bytes) pairs
+        return {name: raw.decode() if type(raw) is bytes else raw for name, raw in items}
+    except UnicodeDecodeError:
+        pass
     out: dict[str, str] = {}
-    for name, raw in items:
-        if isinstance(raw, bytes | bytearray):
-            try:
-                out[name] = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise ContractError(f"/headers/{name}", "UTF-8 text", "undecodable bytes") from None
-        else:
-            out[name] = raw
+    for name, raw in (headers.items() if isinstance(headers, Mapping) else headers):
+        try:
+            out[name] = raw.decode("utf-8") if isinstance(raw, bytes | bytearray) else raw
+        except UnicodeDecodeError:
+            raise ContractError(f"/headers/{name}", "UTF-8 text", "undecodable bytes") from None
     return out
 
 

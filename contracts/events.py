@@ -13,7 +13,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from contracts.catalogue import BY_TYPE, EventSpec, occurred_at
-from contracts.envelope import FHIR_JSON, Envelope, Headers, envelope_failures, schema_uri
+from contracts.envelope import (
+    FHIR_JSON,
+    Envelope,
+    Headers,
+    envelope_failures,
+    headers_to_dict,
+    schema_uri,
+)
 from contracts.errors import ContractError
 from contracts.failures import from_validation_error
 
@@ -82,19 +89,26 @@ def make_event(
 
 
 def parse_event(headers: Headers | dict[str, Any], value: bytes | str | dict[str, Any]) -> ContractEvent:
-    """Validate a message against its contract; raise ContractViolation with every failure."""
+    """Validate a message against its contract; raise ContractViolation with every failure.
+
+    The value is checked whenever the type is known, even if other headers are wrong, so a
+    vendor sees all problems of a message at once.
+    """
     envelope = envelope_failures(headers)
-    if isinstance(envelope, list):
-        raise ContractViolation(envelope)
-    spec = BY_TYPE.get(envelope.type)
+    failures: list[ContractError] = [] if isinstance(envelope, Envelope) else list(envelope)
+    event_type = envelope.type if isinstance(envelope, Envelope) else _raw_type(headers)
+    spec = BY_TYPE.get(event_type or "")
     if spec is None:
-        raise ContractViolation([ContractError(
-            "/headers/ce_type", "an event type from `silta contracts list`", repr(envelope.type))])
-    failures: list[ContractError] = []
-    try:
-        _check_correction(spec, envelope)
-    except ContractError as exc:
-        failures.append(exc)
+        if not any(f.pointer == "/headers/ce_type" for f in failures):
+            failures.append(ContractError("/headers/ce_type",
+                                          "an event type from `silta contracts list`",
+                                          repr(event_type)))
+        raise ContractViolation(failures)
+    if isinstance(envelope, Envelope):
+        try:
+            _check_correction(spec, envelope)
+        except ContractError as exc:
+            failures.append(exc)
     try:
         if isinstance(value, dict):
             resource = spec.adapter.validate_python(value)
@@ -102,9 +116,16 @@ def parse_event(headers: Headers | dict[str, Any], value: bytes | str | dict[str
             resource = spec.adapter.validate_json(value)
     except ValidationError as exc:
         failures += from_validation_error(exc, "", _tags(spec))
-    if failures:
+    if failures or not isinstance(envelope, Envelope):
         raise ContractViolation(failures)
     return ContractEvent(envelope, resource)
+
+
+def _raw_type(headers: Headers | dict[str, Any]) -> str | None:
+    try:
+        return headers_to_dict(headers).get("ce_type")
+    except ContractError:
+        return None
 
 
 def _spec(event_type: str) -> EventSpec:

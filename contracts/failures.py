@@ -61,8 +61,8 @@ def describe_expected(error: ErrorDetails) -> str:
         return f"one of {error.get('ctx', {}).get('expected', message)}"
     # Our own validators already phrase it as "expected X, found Y"; keep only X.
     if ": expected " in message:
-        message = message.split(": expected ", 1)[1].split(", found ", 1)[0]
-    return message
+        message = message.split(": expected ", 1)[1]
+    return message.split(", found ", 1)[0]
 
 
 def describe_found(error: ErrorDetails, limit: int = 80) -> str:

@@ -37,7 +37,8 @@ from contracts.fhir.resources import (
 def _requires(*wanted: str) -> AfterValidator:
     def check(concept: CodeableConcept) -> CodeableConcept:
         if not any(coding.system in wanted for coding in concept.coding):
-            raise ValueError(f"a coding with system {' or '.join(wanted)}")
+            raise ValueError(f"a coding with system {' or '.join(wanted)}, found systems "
+                             f"{', '.join(sorted({c.system for c in concept.coding}))}")
         return concept
 
     return AfterValidator(check)
@@ -80,7 +81,8 @@ Ended = Annotated[Period, AfterValidator(_with_end)]
 def _coded(system: str, codes: tuple[str, ...]) -> AfterValidator:
     def check(coding: Coding) -> Coding:
         if coding.system != system or coding.code not in codes:
-            raise ValueError(f"system {system} with a code in {', '.join(codes)}")
+            raise ValueError(f"system {system} with a code in {', '.join(codes)}, "
+                             f"found {coding.system} code {coding.code!r}")
         return coding
 
     return AfterValidator(check)

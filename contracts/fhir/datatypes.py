@@ -40,16 +40,12 @@ class FhirModel(BaseModel):
         return self.model_dump_json(by_alias=True, exclude_none=True).encode()
 
 
-def _check_datetime_range(value: dt.datetime) -> dt.datetime:
-    if not 1800 <= value.year <= 2200:
-        raise ValueError("a year between 1800 and 2200")
-    return value
-
-
 Code = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\s]+( [^\s]+)*$")]
 Uri = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^\S+$")]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9\-.]{1,64}$")]
-Instant = Annotated[AwareDatetime, AfterValidator(_check_datetime_range)]
+_EARLIEST = dt.datetime(1800, 1, 1, tzinfo=dt.timezone.utc)
+_LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.timezone.utc)
+Instant = Annotated[AwareDatetime, Field(ge=_EARLIEST, lt=_LATEST)]
 """Every time in the profiles carries a zone offset, so entries sort across sources."""
 
 

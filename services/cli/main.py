@@ -7,7 +7,7 @@ import sys
 import typer
 
 from contracts.errors import SiltaError
-from services.cli import kafka, run, topics
+from services.cli import contracts, kafka, run, topics
 from services.logging import configure_logging
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(kafka.app, name="kafka")
 app.add_typer(topics.app, name="topics")
+app.add_typer(contracts.app, name="contracts")
 app.command("run")(run.run)
 
 
@@ -39,3 +40,5 @@ def main() -> None:
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+if __name__ == "__main__":
+    main()
