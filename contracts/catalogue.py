@@ -144,6 +144,8 @@ _OCCURRED: dict[str, Callable[[Any], dt.datetime | None]] = {
     "client-relationship.closed": lambda r: _period_end_or_start(r.period),
     "assessment.started": lambda r: _period_start(r.executionPeriod) or r.authoredOn,
     "assessment.completed": lambda r: _period_end_or_start(r.executionPeriod),
+    # A revision happened when it was made, not when the plan was first created.
+    "client-plan.updated": lambda r: r.meta.lastUpdated if r.meta is not None else None,
     "service.started": lambda r: _period_start(r.occurrencePeriod),
     "service.ended": lambda r: _period_end_or_start(r.occurrencePeriod),
 }

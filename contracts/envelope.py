@@ -13,7 +13,6 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from contracts.catalogue import TYPE_PATTERN
 from contracts.errors import ContractError
 from contracts.failures import describe_expected, describe_found
 from contracts.systems import SILTA_CANONICAL
@@ -21,6 +20,8 @@ from contracts.systems import SILTA_CANONICAL
 FHIR_JSON = "application/fhir+json"
 SILTA_JSON = "application/json"
 _TEXT = r"^[^\x00-\x1f\x7f]+$"
+# Catalogue events and Silta's own records (e.g. fi.silta.timeline.entry.v1).
+ENVELOPE_TYPE_PATTERN = r"^fi\.silta\.[a-z][a-z-]*(\.[a-z][a-z-]*)+\.v[1-9][0-9]*$"
 Headers = Iterable[tuple[str, bytes]]
 
 
@@ -35,7 +36,7 @@ class Envelope(BaseModel):
     id: str = Field(min_length=1, max_length=256, pattern=_TEXT)
     source: str = Field(min_length=1, max_length=512, pattern=r"^\S+$",
                         description="URI-reference of the system where the record lives")
-    type: str = Field(pattern=TYPE_PATTERN)
+    type: str = Field(pattern=ENVELOPE_TYPE_PATTERN)
     specversion: Literal["1.0"] = "1.0"
     time: AwareDatetime = Field(description="when the source recorded the change (RFC 3339)")
     subject: str | None = Field(None, max_length=256, pattern=_TEXT)

@@ -25,6 +25,10 @@ from contracts.errors import ContractError
 from contracts.failures import from_validation_error
 
 
+# Where each resource names its client; the rest use `subject`.
+_CLIENT_ELEMENT = {"EpisodeOfCare": "patient", "Task": "for_"}
+
+
 class ContractViolation(ContractError):
     """A message breaks its contract; `failures` lists every problem found."""
 
@@ -48,6 +52,16 @@ class ContractEvent:
     @property
     def occurred_at(self) -> dt.datetime:
         return occurred_at(self.spec, self.resource) or self.envelope.time
+
+    def client_identifier(self) -> tuple[str, str]:
+        """(system, value) of the client the event is about."""
+        resource = self.resource
+        if resource.resourceType == "Patient":
+            identifier = resource.identifier[0]
+        else:
+            reference = getattr(resource, _CLIENT_ELEMENT.get(resource.resourceType, "subject"))
+            identifier = reference.identifier
+        return identifier.system, identifier.value
 
     def value(self) -> bytes:
         return self.resource.to_json()  # type: ignore[no-any-return]

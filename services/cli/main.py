@@ -7,7 +7,7 @@ import sys
 import typer
 
 from contracts.errors import SiltaError
-from services.cli import contracts, kafka, run, topics
+from services.cli import contracts, kafka, run, serve, topics, translate
 from services.logging import configure_logging
 
 app = typer.Typer(
@@ -22,6 +22,8 @@ app.add_typer(kafka.app, name="kafka")
 app.add_typer(topics.app, name="topics")
 app.add_typer(contracts.app, name="contracts")
 app.command("run")(run.run)
+app.command("serve")(serve.serve)
+app.command("translate")(translate.translate)
 
 
 @app.callback()

@@ -1,0 +1,40 @@
+"""`silta serve SERVICE`: run one service in the foreground (what a container runs)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+
+class Service(str, Enum):
+    ingest = "ingest"
+    timeline = "timeline"
+
+
+def _app_and_port(service: Service) -> tuple[Any, int]:
+    if service is Service.ingest:
+        from services.ingest.app import build_app as ingest_app
+        from services.ingest.settings import IngestSettings
+
+        ingest = IngestSettings()
+        return ingest_app(ingest), ingest.ingest_http_port
+    from services.timeline.app import build_app as timeline_app
+    from services.timeline.settings import TimelineSettings
+
+    timeline = TimelineSettings()
+    return timeline_app(timeline), timeline.timeline_http_port
+
+
+def serve(
+    service: Annotated[Service, typer.Argument(help="which service to run")],
+    host: Annotated[str, typer.Option(envvar="SILTA_HTTP_HOST")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="HTTP port; default from settings")] = None,
+) -> None:
+    """Run a service with its /health, /ready and /metrics endpoints until SIGTERM/Ctrl-C."""
+    import uvicorn
+
+    app, default_port = _app_and_port(service)
+    uvicorn.Server(uvicorn.Config(app, host=host, port=port or default_port, log_config=None,
+                                  access_log=False, lifespan="on")).run()

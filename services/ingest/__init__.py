@@ -1,0 +1,1 @@
+"""Ingest: raw source records in, contract events or dead letters out."""

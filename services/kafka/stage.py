@@ -1,0 +1,129 @@
+"""A FastStream batch subscriber that commits each input partition's slice in a transaction.
+
+The subscriber runs with `AckPolicy.MANUAL` and `read_committed`: FastStream never
+commits offsets itself; the offsets go into the same transaction as the output records
+(see transactions.py). When a partition's transaction fails, only that partition is
+rewound to the first record of the slice, so it is processed again and nothing that
+committed is repeated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import IllegalStateError
+
+from services.kafka.transactions import OutRecord, PartitionProducers, commit
+from services.logging import get_logger
+from services.observability.metrics import ServiceMetrics
+
+
+async def raw_records(message: Any) -> None:
+    """A FastStream decoder that decodes nothing: handlers read `message.raw_message`, so
+    FastStream's JSON decoding of every body would be wasted work."""
+    return None
+
+
+@dataclass
+class Outcome:
+    """What processing one partition's slice yields: records to publish, and state changes
+    to apply only once the transaction has committed."""
+
+    records: list[OutRecord] = field(default_factory=list)
+    on_commit: Callable[[], None] | None = None
+
+
+class Processor(Protocol):
+    async def process(self, tp: TopicPartition, records: Sequence[ConsumerRecord[Any, Any]]) -> Outcome: ...
+
+    async def assigned(self, tps: set[TopicPartition]) -> None: ...
+
+    async def revoked(self, tps: set[TopicPartition]) -> None: ...
+
+
+class TransactionalStage(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(
+        self,
+        *,
+        service: str,
+        group_id: str,
+        producers: PartitionProducers,
+        processor: Processor,
+        metrics: ServiceMetrics,
+    ) -> None:
+        self.service = service
+        self.group_id = group_id
+        self.producers = producers
+        self.processor = processor
+        self.metrics = metrics
+        self.log = get_logger(service=service)
+        self._failures = 0
+        self.assignment: set[TopicPartition] = set()
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self.assignment -= set(revoked)
+        await self.processor.revoked(set(revoked))
+        for tp in revoked:
+            await self.producers.drop(tp)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self.assignment |= set(assigned)
+        self.log.info("partitions assigned", partitions=sorted(f"{t.topic}/{t.partition}" for t in assigned))
+        await self.processor.assigned(set(assigned))
+
+    async def handle(self, message: Any) -> None:
+        """The FastStream handler body: `message` is the batch's KafkaMessage."""
+        raw = message.raw_message
+        records: Sequence[ConsumerRecord[Any, Any]] = raw if isinstance(raw, tuple) else (raw,)
+        started = time.monotonic()
+        slices: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = {}
+        for record in records:
+            slices.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
+        results = await asyncio.gather(
+            *(self._commit_slice(tp, part, message.consumer) for tp, part in slices.items()),
+            return_exceptions=True,
+        )
+        failed = [(tp, r) for tp, r in zip(slices, results, strict=True) if isinstance(r, BaseException)]
+        self.metrics.batch_seconds.labels(self.service).observe(time.monotonic() - started)
+        if not failed:
+            self._failures = 0
+            return
+        self._failures += 1
+        for tp, error in failed:
+            self.metrics.aborted.labels(self.service).inc()
+            self.log.warning("transaction aborted; partition rewound for retry",
+                             topic=tp.topic, partition=tp.partition,
+                             error=type(error).__name__, retry=self._failures)
+            try:
+                message.consumer.seek(tp, slices[tp][0].offset)
+            except (IllegalStateError, AssertionError):
+                pass  # the partition was revoked meanwhile; its next owner starts from the commit
+            await self.producers.drop(tp)
+        # Back off so a broker outage does not become a hot loop.
+        await asyncio.sleep(min(10.0, 0.25 * 2 ** min(self._failures, 6)))
+
+    async def _commit_slice(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]],
+                            consumer: Any) -> None:
+        self.metrics.consumed.labels(self.service, tp.topic).inc(len(records))
+        # The producer first: starting it fences a previous owner of the partition, so any
+        # state the processor rebuilds from the output log is complete.
+        producer = await self.producers.get(tp)
+        outcome = await self.processor.process(tp, records)
+        await commit(producer, outcome.records, {tp: records[-1].offset + 1}, self.group_id)
+        if outcome.on_commit is not None:
+            outcome.on_commit()
+        now_ms = time.time() * 1000
+        latency = self.metrics.record_latency.labels(self.service)
+        for record in records:
+            latency.observe(max(0.0, (now_ms - record.timestamp) / 1000))
+        for out in outcome.records:
+            self.metrics.produced.labels(self.service, out.topic).inc()
+        highwater = consumer.highwater(tp) if consumer is not None else None
+        if highwater is not None:
+            self.metrics.lag.labels(self.service, tp.topic, str(tp.partition)).set(
+                max(0, highwater - records[-1].offset - 1))

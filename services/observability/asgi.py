@@ -1,0 +1,54 @@
+"""The HTTP side of a FastStream service: /health, /ready and /metrics.
+
+/health answers while the process serves requests; /ready only when the broker answers a
+ping and the service's own checks pass (e.g. state rebuilt, store reachable), so a
+platform can hold traffic back and restart what is stuck.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.kafka import KafkaBroker
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from services.observability.metrics import ServiceMetrics
+
+ReadyCheck = Callable[[], Awaitable[str | None]]  # None when ready, else the reason
+
+
+def service_app(
+    broker: KafkaBroker,
+    metrics: ServiceMetrics,
+    ready_checks: Sequence[ReadyCheck] = (),
+    **app_kwargs: Any,
+) -> AsgiFastStream:
+    @get(include_in_schema=False)
+    async def health(scope: Any) -> AsgiResponse:
+        return AsgiResponse(b'{"status":"ok"}', 200, headers={"content-type": "application/json"})
+
+    @get(include_in_schema=False)
+    async def ready(scope: Any) -> AsgiResponse:
+        reasons = [] if await broker.ping(timeout=3.0) else ["kafka broker does not answer"]
+        for check in ready_checks:
+            if (reason := await check()) is not None:
+                reasons.append(reason)
+        if reasons:
+            body = ('{"status":"not ready","reasons":[' +
+                    ",".join(f'"{r}"' for r in reasons) + "]}").encode()
+            return AsgiResponse(body, 503, headers={"content-type": "application/json"})
+        return AsgiResponse(b'{"status":"ready"}', 200, headers={"content-type": "application/json"})
+
+    @get(include_in_schema=False)
+    async def prometheus(scope: Any) -> AsgiResponse:
+        return AsgiResponse(generate_latest(metrics.registry), 200,
+                            headers={"content-type": CONTENT_TYPE_LATEST})
+
+    return AsgiFastStream(
+        broker, logger=logging.getLogger("silta.faststream"),
+        asgi_routes=[("/health", health), ("/ready", ready), ("/metrics", prometheus)],
+        **app_kwargs,
+    )

@@ -1,0 +1,1 @@
+"""Timeline: contract events in, pseudonymised and minimised TimelineEntries out."""

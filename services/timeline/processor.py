@@ -1,0 +1,162 @@
+"""Timeline processing of one events-partition slice.
+
+Each event is checked against its contract, recognised as a duplicate (deterministic
+entry id already published), dropped by the policy (logged and counted, never silently),
+or turned into a TimelineEntry with the client's next sequence number and published to
+the same partition number of the timeline topic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka import ConsumerRecord, TopicPartition
+
+from adapters.identity import Pseudonymiser
+from contracts.envelope import Envelope
+from contracts.events import ContractEvent, ContractViolation, parse_event
+from contracts.timeline import TIMELINE_ENTRY_TYPE, TimelineEntry
+from services.deadletter import DeadLetterReason, to_deadletter
+from services.kafka.stage import Outcome
+from services.kafka.transactions import OutRecord
+from services.logging import get_logger
+from services.observability.metrics import ServiceMetrics
+from services.timeline.minimise import entry_id, sector_of, to_entry
+from services.timeline.policy import Policy
+from services.timeline.state import PartitionState, StagedChanges, rebuild
+
+TIMELINE_SOURCE = "urn:silta:timeline"
+
+
+class TimelineProcessor:
+    def __init__(self, *, bootstrap: str, pseudonymiser: Pseudonymiser, policy: Policy,
+                 sectors: dict[str, str], timeline_topic: str, deadletter_topic: str,
+                 metrics: ServiceMetrics) -> None:
+        self.bootstrap = bootstrap
+        self.pseudonymiser = pseudonymiser
+        self.policy = policy
+        self.sectors = sectors  # ce_source -> sector of the source system
+        self.timeline_topic = timeline_topic
+        self.deadletter_topic = deadletter_topic
+        self.metrics = metrics
+        self.log = get_logger(service="timeline")
+        self._states: dict[int, PartitionState] = {}
+        self._loading: dict[int, asyncio.Task[PartitionState]] = {}
+
+    @property
+    def ready(self) -> bool:
+        return not self._loading
+
+    async def assigned(self, tps: set[TopicPartition]) -> None:
+        for tp in tps:
+            self._states.pop(tp.partition, None)
+
+    async def revoked(self, tps: set[TopicPartition]) -> None:
+        for tp in tps:
+            self._states.pop(tp.partition, None)
+
+    async def _state(self, partition: int) -> PartitionState:
+        state = self._states.get(partition)
+        if state is None:
+            task = self._loading.get(partition)
+            if task is None:
+                task = asyncio.ensure_future(rebuild(self.bootstrap, self.timeline_topic, partition))
+                self._loading[partition] = task
+            try:
+                state = await task
+            finally:
+                self._loading.pop(partition, None)
+            self._states[partition] = state
+            self.log.info("partition state rebuilt", partition=partition,
+                          clients=len(state.last_sequence), entries=len(state.seen))
+        return state
+
+    async def process(self, tp: TopicPartition, records: Sequence[ConsumerRecord[Any, Any]]) -> Outcome:
+        # The transactional producer for tp is started before this runs (it fenced any
+        # previous owner), so the rebuilt state includes everything committed.
+        state = await self._state(tp.partition)
+        staged = state.stage()
+        out: list[OutRecord] = []
+        drops: list[str] = []
+        duplicates = 0
+        for record in records:
+            try:
+                event = parse_event(record.headers or (), record.value or b"")
+            except ContractViolation as error:
+                out.append(self._dead(record, "contract.violation", error.pointer,
+                                      f"expected {error.expected}, found {error.found}"))
+                continue
+            try:
+                result = self._entry(event, staged, tp.partition)
+            except Exception as error:  # a bug here must not block the partition forever
+                self.log.exception("timeline processing failed", topic=record.topic,
+                                   partition=record.partition, offset=record.offset,
+                                   error=type(error).__name__)
+                out.append(self._dead(record, "internal.error", "",
+                                      f"{type(error).__name__} while building the entry"))
+                continue
+            if isinstance(result, OutRecord):
+                out.append(result)
+            elif result == "duplicate":
+                duplicates += 1
+            else:
+                drops.append(result)
+
+        def on_commit() -> None:
+            staged.apply()
+            self.metrics.duplicates.labels("timeline").inc(duplicates)
+            for reason in drops:
+                self.metrics.policy_dropped.labels("timeline", reason).inc()
+
+        return Outcome(out, on_commit)
+
+    def _entry(self, event: ContractEvent, staged: StagedChanges, partition: int) -> OutRecord | str:
+        envelope = event.envelope
+        this_id = entry_id(self.pseudonymiser, envelope.source, envelope.id)
+        if staged.is_known(this_id):
+            return "duplicate"
+        decision = self.policy.decide(event)
+        if not decision.keep and not decision.withdraw:
+            staged.mark(this_id)
+            self.log.info("policy drop", entry_id=this_id, event_type=envelope.type,
+                          reason=decision.reason)
+            return str(decision.reason)
+        system, value = event.client_identifier()
+        client = self.pseudonymiser.pseudonym(system, value)
+        sequence = staged.next_sequence(client)
+        entry = to_entry(
+            event, self.pseudonymiser, sector=sector_of(event, self.sectors),
+            sequence=sequence, coarsen=decision.coarsen,
+            status="retracted" if decision.withdraw else None,
+        )
+        if decision.withdraw:  # a ban arrived with a correction: take the record back
+            entry = _withdrawn(entry)
+            self.log.info("policy withdraw", entry_id=this_id, reason=decision.reason)
+        # Only a fully built entry consumes its sequence number and id.
+        staged.take(client, sequence)
+        staged.mark(this_id)
+        return timeline_record(entry, self.timeline_topic, partition)
+
+    def _dead(self, record: ConsumerRecord[Any, Any], code: str, location: str,
+              message: str) -> OutRecord:
+        self.log.warning("dead-lettered", topic=record.topic, partition=record.partition,
+                         offset=record.offset, code=code, location=location)
+        self.metrics.deadlettered.labels("timeline", record.topic, code).inc()
+        reason = DeadLetterReason(code, location, message, "timeline")
+        return to_deadletter(record, reason, self.deadletter_topic)
+
+
+def _withdrawn(entry: TimelineEntry) -> TimelineEntry:
+    """A retraction carries nothing of the banned content, only what it retracts."""
+    return entry.model_copy(update={"codes": [], "value": None, "organisation": None,
+                                    "episode": None, "service_task": None})
+
+
+def timeline_record(entry: TimelineEntry, topic: str, partition: int) -> OutRecord:
+    envelope = Envelope(id=entry.entry_id, source=TIMELINE_SOURCE, type=TIMELINE_ENTRY_TYPE,
+                        time=entry.recorded_at, subject=entry.client,
+                        datacontenttype="application/json")
+    return OutRecord(topic, entry.model_dump_json(exclude_none=True).encode(),
+                     entry.client.encode(), envelope.to_headers(), partition)

@@ -1,0 +1,21 @@
+"""Settings of the timeline service (env prefix SILTA_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.settings import PseudonymSettings, SiltaSettings
+
+
+class TimelineSettings(SiltaSettings, PseudonymSettings):
+    timeline_group_id: str = "silta-timeline"
+    timeline_transactional_prefix: str = "silta-timeline"
+    timeline_max_batch: int = Field(500, ge=1, le=10_000)
+    store_url: str = Field("sqlite:///.silta/timeline.sqlite3",
+                           description="sqlite:///path or postgresql://user:pass@host/db")
+    store_group_id: str = "silta-timeline-store"
+    policy_drop_disclosure_banned: bool = Field(
+        True, description="keep records under a disclosure ban (luovutuskielto) off the timeline")
+    policy_coarsen_turvakielto: bool = Field(
+        True, description="drop organisation and episode of records under turvakielto")
+    timeline_http_port: int = Field(8082, description="/health, /ready and /metrics")

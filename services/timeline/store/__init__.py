@@ -1,0 +1,54 @@
+"""Timeline stores: `open_store(url)` for `sqlite:///path` or `postgresql://...`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from services.errors import ConfigError
+from services.timeline.store.base import Page, Query, StoredEntry, TimelineStore
+from services.timeline.store.sql import Dialect, SqlStore
+
+__all__ = ["Page", "Query", "StoredEntry", "TimelineStore", "open_store"]
+
+
+def _sqlite_time(value: dt.datetime) -> str:
+    # Fixed-width UTC text sorts in time order.
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_time(value: Any) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+
+
+SQLITE = Dialect("sqlite", "?", "TEXT", "TEXT", "INTEGER PRIMARY KEY AUTOINCREMENT",
+                 _sqlite_time, _parse_time, None)
+POSTGRES = Dialect("postgresql", "%s", "TIMESTAMPTZ", "JSONB", "BIGSERIAL PRIMARY KEY",
+                   lambda v: v, _parse_time, "SELECT pg_advisory_xact_lock(7310019)")
+
+
+def open_store(url: str) -> TimelineStore:
+    """A store for `url` (not yet opened: call `await store.open()`)."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+
+        def connect() -> sqlite3.Connection:
+            if str(path) != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            return conn
+
+        return SqlStore(url, SQLITE, connect)
+    if url.startswith(("postgresql://", "postgres://")):
+        def connect_pg() -> Any:
+            import psycopg
+
+            return psycopg.connect(url)
+
+        return SqlStore(url, POSTGRES, connect_pg)
+    raise ConfigError(f"SILTA_STORE_URL must start with sqlite:/// or postgresql://, got "
+                      f"{url.split(':', 1)[0]}:...")

@@ -1,0 +1,107 @@
+"""The timeline store: a materialised, queryable copy of `silta.timeline.v1`.
+
+Both backends (SQLite by default, PostgreSQL by URL) share one schema, one set of
+migrations and these semantics:
+
+- writes are idempotent upserts by entry id, so redelivery never duplicates a row;
+- every log entry is kept; `view` says what later entries did to it: `current`,
+  `superseded` (a later amendment replaced it) or `retracted` (its record was withdrawn).
+  A record is the original entry plus every correction naming it (`root_id`); the view
+  of all of them is recomputed from the log order (sequence) whenever one arrives, so the
+  result does not depend on the order the store receives them;
+- every read through the API is audit-logged in `audit_log`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from contracts.timeline import TimelineEntry
+
+
+@dataclass(frozen=True)
+class Query:
+    client: str
+    sectors: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    after_sequence: int = 0
+    limit: int = 100
+    include_history: bool = False
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    entry: TimelineEntry
+    view: str
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[StoredEntry]
+    next_after: int | None  # pass as after_sequence for the next page; None at the end
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    at: dt.datetime
+    actor: str
+    action: str
+    client: str | None
+    detail: str
+
+
+@dataclass
+class RowView:
+    entry_id: str
+    sequence: int
+    status: str
+
+
+@dataclass
+class ViewChanges:
+    views: dict[str, str] = field(default_factory=dict)
+
+
+def recompute(rows: Sequence[RowView]) -> dict[str, str]:
+    """The view of each entry of one record (the original and its corrections)."""
+    if not rows:
+        return {}
+    latest = max(rows, key=lambda r: r.sequence)
+    if latest.status == "retracted":
+        return {r.entry_id: "retracted" for r in rows}
+    return {r.entry_id: ("current" if r is latest else "superseded") for r in rows}
+
+
+def root_of(entry: TimelineEntry) -> str:
+    return entry.corrects or entry.entry_id
+
+
+class TimelineStore(Protocol):
+    url: str
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def upsert(self, entries: Sequence[TimelineEntry]) -> int:
+        """Store entries (idempotently); return how many were new."""
+
+    async def timeline(self, query: Query) -> Page: ...
+
+    async def get(self, entry_id: str) -> StoredEntry | None: ...
+
+    async def clients(self, limit: int = 100) -> list[tuple[str, int, int]]:
+        """(client, health entries, social entries), clients with both sectors first."""
+
+    async def count(self) -> int: ...
+
+    async def audit(self, actor: str, action: str, client: str | None, detail: str) -> None: ...
+
+    async def audit_log(self, limit: int = 100) -> list[AuditRecord]: ...
+
+    async def ping(self) -> bool: ...

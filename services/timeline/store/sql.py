@@ -1,0 +1,258 @@
+"""One SQL implementation of the timeline store for SQLite and PostgreSQL.
+
+Both run through DB-API connections on a worker thread, so the logic (upserts, view
+recomputation, queries, migrations) exists once; a `Dialect` holds the few differences.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from contracts.timeline import TimelineEntry
+from services.timeline.store.base import (
+    AuditRecord,
+    Page,
+    Query,
+    RowView,
+    StoredEntry,
+    recompute,
+    root_of,
+)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    placeholder: str
+    timestamp: str
+    json: str
+    serial_key: str
+    to_db_time: Callable[[dt.datetime], Any]
+    from_db_time: Callable[[Any], dt.datetime]
+    lock_sql: str | None  # serialises migrations across processes
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", self.placeholder)
+
+
+def migrations(d: Dialect) -> list[str]:
+    """Schema versions in order; never edit a released one, append a new one."""
+    return [
+        f"""
+        CREATE TABLE IF NOT EXISTS timeline_entries (
+            entry_id     TEXT PRIMARY KEY,
+            client       TEXT NOT NULL,
+            sequence     BIGINT NOT NULL,
+            sector       TEXT NOT NULL,
+            kind         TEXT NOT NULL,
+            status       TEXT NOT NULL,
+            root_id      TEXT NOT NULL,
+            view         TEXT NOT NULL DEFAULT 'current',
+            occurred_at  {d.timestamp} NOT NULL,
+            recorded_at  {d.timestamp} NOT NULL,
+            entry        {d.json} NOT NULL
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS timeline_client_sequence
+            ON timeline_entries (client, sequence);
+        CREATE INDEX IF NOT EXISTS timeline_root ON timeline_entries (root_id);
+        CREATE INDEX IF NOT EXISTS timeline_client_time ON timeline_entries (client, occurred_at);
+        CREATE TABLE IF NOT EXISTS audit_log (
+            id      {d.serial_key},
+            at      {d.timestamp} NOT NULL,
+            actor   TEXT NOT NULL,
+            action  TEXT NOT NULL,
+            client  TEXT,
+            detail  TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS audit_client ON audit_log (client, at);
+        """,
+    ]
+
+
+_COLUMNS = ("entry_id, client, sequence, sector, kind, status, root_id, occurred_at, "
+            "recorded_at, entry")
+
+
+class SqlStore:
+    """A timeline store over a DB-API connection factory (one connection per thread)."""
+
+    def __init__(self, url: str, dialect: Dialect, connect: Callable[[], Any]) -> None:
+        self.url = url
+        self.dialect = dialect
+        self._connect = connect
+        self._conn: Any = None
+        self._lock = threading.Lock()
+
+    # --- plumbing --------------------------------------------------------------------
+
+    async def open(self) -> None:
+        await asyncio.to_thread(self._open)
+
+    def _open(self) -> None:
+        self._conn = self._connect()
+        self._migrate()
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await asyncio.to_thread(conn.close)
+
+    @contextmanager
+    def _tx(self) -> Iterator[Any]:
+        with self._lock:
+            cursor = self._conn.cursor()
+            try:
+                yield cursor
+                self._conn.commit()
+            except BaseException:
+                self._conn.rollback()
+                raise
+            finally:
+                cursor.close()
+
+    def _x(self, cursor: Any, sql: str, params: Sequence[Any] = ()) -> Any:
+        cursor.execute(self.dialect.sql(sql), tuple(params))
+        return cursor
+
+    def _migrate(self) -> None:
+        with self._tx() as cur:
+            if self.dialect.lock_sql:
+                self._x(cur, self.dialect.lock_sql)
+            self._x(cur, "CREATE TABLE IF NOT EXISTS schema_migrations "
+                         "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            applied = {row[0] for row in self._x(cur, "SELECT version FROM schema_migrations")}
+            for version, script in enumerate(migrations(self.dialect), start=1):
+                if version in applied:
+                    continue
+                for statement in filter(str.strip, script.split(";")):
+                    self._x(cur, statement)
+                self._x(cur, "INSERT INTO schema_migrations VALUES (?, ?)",
+                        (version, dt.datetime.now(dt.timezone.utc).isoformat()))
+
+    async def ping(self) -> bool:
+        try:
+            await asyncio.to_thread(self._ping)
+            return True
+        except Exception:
+            return False
+
+    def _ping(self) -> None:
+        with self._tx() as cur:
+            self._x(cur, "SELECT 1").fetchone()
+
+    # --- writes ----------------------------------------------------------------------
+
+    async def upsert(self, entries: Sequence[TimelineEntry]) -> int:
+        return await asyncio.to_thread(self._upsert, entries) if entries else 0
+
+    def _upsert(self, entries: Sequence[TimelineEntry]) -> int:
+        t = self.dialect.to_db_time
+        new = 0
+        with self._tx() as cur:
+            for e in entries:
+                new += self._x(cur, f"INSERT INTO timeline_entries ({_COLUMNS}) VALUES "
+                               "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entry_id) DO NOTHING", (
+                                   e.entry_id, e.client, e.sequence, e.sector, e.kind, e.status,
+                                   root_of(e), t(e.occurred_at), t(e.recorded_at),
+                                   e.model_dump_json(exclude_none=True),
+                               )).rowcount
+            for root in {root_of(e) for e in entries}:
+                rows = [RowView(*r) for r in self._x(
+                    cur, "SELECT entry_id, sequence, status FROM timeline_entries "
+                         "WHERE root_id = ?", (root,)).fetchall()]
+                for entry_id, view in recompute(rows).items():
+                    self._x(cur, "UPDATE timeline_entries SET view = ? WHERE entry_id = ? "
+                                 "AND view <> ?", (view, entry_id, view))
+        return new
+
+    async def audit(self, actor: str, action: str, client: str | None, detail: str) -> None:
+        await asyncio.to_thread(self._audit, actor, action, client, detail)
+
+    def _audit(self, actor: str, action: str, client: str | None, detail: str) -> None:
+        with self._tx() as cur:
+            self._x(cur, "INSERT INTO audit_log (at, actor, action, client, detail) "
+                         "VALUES (?, ?, ?, ?, ?)",
+                    (self.dialect.to_db_time(dt.datetime.now(dt.timezone.utc)), actor, action,
+                     client, detail))
+
+    # --- reads -----------------------------------------------------------------------
+
+    async def timeline(self, query: Query) -> Page:
+        return await asyncio.to_thread(self._timeline, query)
+
+    def _timeline(self, q: Query) -> Page:
+        where, params = ["client = ?", "sequence > ?"], [q.client, q.after_sequence]
+        if not q.include_history:
+            where.append("view = 'current'")
+        if q.sectors:
+            where.append(f"sector IN ({', '.join('?' * len(q.sectors))})")
+            params += q.sectors
+        if q.kinds:
+            where.append(f"kind IN ({', '.join('?' * len(q.kinds))})")
+            params += q.kinds
+        if q.since:
+            where.append("occurred_at >= ?")
+            params.append(self.dialect.to_db_time(q.since))
+        if q.until:
+            where.append("occurred_at < ?")
+            params.append(self.dialect.to_db_time(q.until))
+        with self._tx() as cur:
+            rows = self._x(cur, f"SELECT entry, view FROM timeline_entries WHERE "
+                                f"{' AND '.join(where)} ORDER BY sequence LIMIT ?",
+                           [*params, q.limit + 1]).fetchall()
+        entries = [StoredEntry(_entry(row[0]), row[1]) for row in rows[: q.limit]]
+        more = len(rows) > q.limit
+        return Page(entries, entries[-1].entry.sequence if more and entries else None)
+
+    async def get(self, entry_id: str) -> StoredEntry | None:
+        return await asyncio.to_thread(self._get, entry_id)
+
+    def _get(self, entry_id: str) -> StoredEntry | None:
+        with self._tx() as cur:
+            row = self._x(cur, "SELECT entry, view FROM timeline_entries WHERE entry_id = ?",
+                          (entry_id,)).fetchone()
+        return StoredEntry(_entry(row[0]), row[1]) if row else None
+
+    async def clients(self, limit: int = 100) -> list[tuple[str, int, int]]:
+        return await asyncio.to_thread(self._clients, limit)
+
+    def _clients(self, limit: int) -> list[tuple[str, int, int]]:
+        with self._tx() as cur:
+            rows = self._x(cur, """
+                SELECT client,
+                       SUM(CASE WHEN sector = 'health' THEN 1 ELSE 0 END) AS health,
+                       SUM(CASE WHEN sector = 'social' THEN 1 ELSE 0 END) AS social
+                FROM timeline_entries WHERE view = 'current' GROUP BY client
+                ORDER BY CASE WHEN SUM(CASE WHEN sector = 'health' THEN 1 ELSE 0 END) > 0
+                          AND SUM(CASE WHEN sector = 'social' THEN 1 ELSE 0 END) > 0
+                          THEN 0 ELSE 1 END, COUNT(*) DESC, client
+                LIMIT ?""", (limit,)).fetchall()
+        return [(r[0], int(r[1]), int(r[2])) for r in rows]
+
+    async def count(self) -> int:
+        return await asyncio.to_thread(self._count)
+
+    def _count(self) -> int:
+        with self._tx() as cur:
+            return int(self._x(cur, "SELECT COUNT(*) FROM timeline_entries").fetchone()[0])
+
+    async def audit_log(self, limit: int = 100) -> list[AuditRecord]:
+        return await asyncio.to_thread(self._audit_log, limit)
+
+    def _audit_log(self, limit: int) -> list[AuditRecord]:
+        with self._tx() as cur:
+            rows = self._x(cur, "SELECT at, actor, action, client, detail FROM audit_log "
+                                "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [AuditRecord(self.dialect.from_db_time(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def _entry(raw: Any) -> TimelineEntry:
+    if isinstance(raw, dict):  # PostgreSQL hands JSONB back decoded
+        return TimelineEntry.model_validate(raw)
+    return TimelineEntry.model_validate_json(raw)

@@ -1,0 +1,136 @@
+"""Running Silta's pipeline against the real broker in tests: isolated topics, settings,
+and readers. Every test gets its own topic names, consumer groups and transactional ids."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from services.ingest.settings import IngestSettings
+from services.kafka.topics import TopicsFile, apply_topics, load_topics
+from services.timeline.settings import TimelineSettings
+
+FORMATS = {"hl7v2": "health", "fhir": "health", "social": "social"}
+
+
+@dataclass(frozen=True)
+class PipelineTopics:
+    suffix: str
+    spec: TopicsFile
+    topics_file: Path
+    events: str
+    timeline: str
+    deadletter: str
+    key: str
+
+    def raw(self, fmt: str) -> str:
+        return next(s.topic for s in self.spec.sources if s.format == fmt)
+
+    def source_id(self, fmt: str) -> str:
+        return next(s.id for s in self.spec.sources if s.format == fmt)
+
+
+async def make_topics(bootstrap: str, tmp_path: Path, partitions: int = 3) -> PipelineTopics:
+    suffix = uuid.uuid4().hex[:8]
+    events, timeline, deadletter = (f"test.{name}.{suffix}" for name in ("events", "timeline", "dl"))
+    data = {
+        "version": 1,
+        "sources": [{"id": f"{fmt}-{suffix}", "sector": sector, "format": fmt}
+                    for fmt, sector in FORMATS.items()],
+        "raw": {"partitions": partitions},
+        "topics": {events: {"partitions": partitions}, timeline: {"partitions": partitions},
+                   deadletter: {"partitions": 1}},
+    }
+    path = tmp_path / f"topics-{suffix}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    spec = load_topics(path)
+    report = await apply_topics(bootstrap, spec)
+    assert report.ok, report.lines()
+    return PipelineTopics(suffix, spec, path, events, timeline, deadletter, secrets.token_hex(32))
+
+
+def _common(bootstrap: str, topics: PipelineTopics) -> dict[str, Any]:
+    return {
+        "kafka_bootstrap": bootstrap, "topics_file": topics.topics_file,
+        "events_topic": topics.events, "timeline_topic": topics.timeline,
+        "deadletter_topic": topics.deadletter, "pseudonym_key": topics.key,
+        "log_json": True,
+    }
+
+
+def ingest_settings(bootstrap: str, topics: PipelineTopics, **extra: Any) -> IngestSettings:
+    return IngestSettings(**_common(bootstrap, topics),
+                          ingest_group_id=f"ingest-{topics.suffix}",
+                          ingest_transactional_prefix=f"ingest-{topics.suffix}", **extra)
+
+
+def timeline_settings(bootstrap: str, topics: PipelineTopics, store_url: str,
+                      **extra: Any) -> TimelineSettings:
+    return TimelineSettings(**_common(bootstrap, topics), store_url=store_url,
+                            timeline_group_id=f"timeline-{topics.suffix}",
+                            timeline_transactional_prefix=f"timeline-{topics.suffix}",
+                            store_group_id=f"store-{topics.suffix}", **extra)
+
+
+async def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes]],
+                  headers: list[tuple[str, bytes]] | None = None) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+                                enable_idempotence=True)
+    await producer.start()
+    try:
+        futures = [await producer.send(topic, value, key=key, headers=headers or [])
+                   for key, value in messages]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def read_all(bootstrap: str, topic: str, *, expected: int | None = None,
+                   timeout: float = 60.0, settle: float = 1.5,
+                   isolation: str = "read_committed") -> list[Any]:
+    """Every record of `topic` from the start: until `expected` arrived (then `settle` more
+    seconds, to catch extras such as duplicates), or until `timeout`."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                isolation_level=isolation, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        records: list[Any] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        settle_until: float | None = None
+        while loop.time() < deadline:
+            batch = await consumer.getmany(timeout_ms=300)
+            for part in batch.values():
+                records.extend(part)
+            if expected is not None and len(records) >= expected and settle_until is None:
+                settle_until = loop.time() + settle
+            if settle_until is not None and loop.time() >= settle_until:
+                break
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def wait_for(predicate: Any, timeout: float = 60.0, interval: float = 0.25) -> Any:
+    """Poll an async predicate until it returns something truthy."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = await predicate()
+        if result or loop.time() > deadline:
+            return result
+        await asyncio.sleep(interval)
