@@ -18,7 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from contracts.events import ContractEvent, ContractViolation, make_event
+from contracts.failures import describe_expected
 from contracts.errors import ContractError
 from adapters.errors import TranslationError
 
@@ -76,3 +79,8 @@ def build_event(
         ) from None
     except ContractError as exc:
         raise TranslationError("contract.violation", location + exc.pointer, str(exc)) from None
+    except ValidationError as exc:  # the envelope refused an id, subject or time
+        first = exc.errors()[0]
+        header = f"/headers/ce_{first['loc'][0]}" if first["loc"] else "/headers"
+        raise TranslationError("contract.violation", header,
+                               f"the envelope expects {describe_expected(first)}") from None

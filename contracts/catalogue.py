@@ -23,6 +23,9 @@ TYPE_PATTERN = r"^fi\.silta\.(health|social|common)\.[a-z][a-z-]*\.[a-z][a-z-]*\
 
 def _entered_in_error(resource: Resource) -> Resource:
     status = getattr(resource, "status", None)
+    verification = getattr(resource, "verificationStatus", None)
+    if verification is not None and any(c.code == "entered-in-error" for c in verification.coding):
+        return resource  # a Condition is retracted through its verification status
     if status != "entered-in-error":
         raise ValueError(f"a resource whose status is entered-in-error, found {status!r}")
     return resource

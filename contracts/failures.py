@@ -6,6 +6,7 @@ values are never echoed: a vendor sees that the code is wrong, not the code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +15,14 @@ from pydantic_core import ErrorDetails
 
 from contracts.errors import ContractError
 
+_HETU_LIKE = re.compile(r"\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]")
+
 _HIDDEN_PARENTS = {"identifier", "name", "address"}
+# Elements whose values are codes, safe and useful to quote back; any other string may be
+# free text (a display, a note, a name) and is only described.
+_QUOTABLE = {"status", "code", "system", "resourceType", "intent", "use", "gender",
+             "lifecycleStatus", "url", "unit", "type", "specversion", "datacontenttype",
+             "versionId", "id", "start", "end", "time", "reference", "valueCode"}
 _EXPECTED_BY_TYPE = {
     "missing": "a value (required element)",
     "extra_forbidden": "no such element in this profile",
@@ -76,11 +84,17 @@ def describe_found(error: ErrorDetails, limit: int = 80) -> str:
     if ", found " in message:
         return message.split(", found ", 1)[1]
     value: Any = error.get("input")
+    last = str(error["loc"][-1]) if error["loc"] else ""
+    if isinstance(value, str) and last not in _QUOTABLE and not last.endswith(
+            ("DateTime", "Date", "On", "ed")):
+        return f"a string of {len(value)} characters"
     if isinstance(value, dict):
         return f"an object with {', '.join(list(value)[:6]) or 'no elements'}"
     if isinstance(value, list):
         return f"an array of {len(value)}"
     text = repr(value)
+    if _HETU_LIKE.search(text):
+        return "a value shaped like a personal identity code (not shown)"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -87,3 +87,72 @@ def redrive_record(letter: DeadLetter, extra: Sequence[tuple[str, bytes]] = ()) 
     """The original record again, for its source topic."""
     return OutRecord(topic=letter.source_topic, value=letter.value, key=letter.key,
                      headers=[*letter.original_headers, *extra])
+
+
+@dataclass(frozen=True)
+class Filter:
+    ids: tuple[str, ...] = ()
+    code: str | None = None          # exact, or a prefix ending in "." (e.g. "hl7.")
+    source_topic: str | None = None
+    stage: str | None = None
+
+    def matches(self, letter: DeadLetter) -> bool:
+        code = letter.context.get("code", "")
+        return ((not self.ids or letter.id in self.ids)
+                and (self.code is None or code == self.code
+                     or (self.code.endswith(".") and code.startswith(self.code)))
+                and (self.source_topic is None or letter.source_topic == self.source_topic)
+                and (self.stage is None or letter.context.get("stage") == self.stage))
+
+
+async def read_deadletters(bootstrap: str, topic: str, wanted: Filter = Filter(),
+                           limit: int | None = None) -> list[DeadLetter]:
+    """Every committed dead letter on `topic` (oldest first) that matches `wanted`."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                isolation_level="read_committed")
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        if partitions is None:
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not tps:
+            return []
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        found: list[DeadLetter] = []
+        for tp in tps:
+            while await consumer.position(tp) < ends[tp]:
+                batch = await consumer.getmany(tp, timeout_ms=1000)
+                for record in batch.get(tp, ()):
+                    letter = from_deadletter(record)
+                    if wanted.matches(letter):
+                        found.append(letter)
+        found.sort(key=lambda d: (d.timestamp_ms, d.partition, d.offset))
+        return found[:limit] if limit else found
+    finally:
+        await consumer.stop()
+
+
+async def redrive(bootstrap: str, letters: Sequence[DeadLetter]) -> int:
+    """Publish each letter's original record to its source topic again (durably)."""
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
+                                linger_ms=5)
+    await producer.start()
+    try:
+        futures = []
+        for letter in letters:
+            record = redrive_record(letter, [("silta-redriven-from", letter.id.encode())])
+            futures.append(await producer.send(record.topic, record.value, key=record.key,
+                                               headers=list(record.headers)))
+        for future in futures:
+            await future
+        return len(futures)
+    finally:
+        await producer.stop()

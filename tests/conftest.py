@@ -14,21 +14,25 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from tests.support.broker import Broker, acquire_broker
+from tests.support.postgres import Postgres, acquire_postgres
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 _broker_notes: list[str] = []
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # A test that touches the broker is a kafka test, whether or not its author said so.
+    # A test that touches a real server is marked so, whether or not its author said so.
     for item in items:
-        if "kafka_bootstrap" in getattr(item, "fixturenames", ()):
+        names = getattr(item, "fixturenames", ())
+        if "kafka_bootstrap" in names:
             item.add_marker(pytest.mark.kafka)
+        if "postgres_url" in names:
+            item.add_marker(pytest.mark.postgres)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for note in _broker_notes:
-        terminalreporter.write_line(f"kafka broker: {note}")
+        terminalreporter.write_line(f"real servers: {note}")
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +51,26 @@ def kafka_broker(request: pytest.FixtureRequest) -> Iterator[Broker]:
         reporter.write_line(f"\nkafka broker: {broker.description}")
     yield broker
     broker.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(request: pytest.FixtureRequest) -> Iterator[Postgres]:
+    try:
+        server = acquire_postgres()
+    except Exception as exc:
+        message = f"no PostgreSQL for store tests: {type(exc).__name__}: {exc}"
+        _broker_notes.append(message)
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    _broker_notes.append(server.description)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: Postgres) -> str:
+    return postgres_server.url
 
 
 @pytest.fixture(scope="session")

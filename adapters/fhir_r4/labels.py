@@ -23,7 +23,7 @@ def _mapped(coding: Any) -> dict[str, Any] | None:
     if not isinstance(coding, dict):
         return coding  # not a coding at all: the contract reports it at its pointer
     system, code = coding.get("system"), coding.get("code")
-    if system in _KEPT:
+    if isinstance(system, str) and system in _KEPT:
         return coding
     if system == FI_BASE_SECURITY_LABEL and isinstance(code, str) and \
             code.upper() == systems.TURVAKIELTO:

@@ -105,7 +105,7 @@ def checked_identifier(identifier: dict[str, Any], pointer: str) -> dict[str, st
                                "the client identifier needs a value of 1 to 64 characters")
     if system == systems.HETU:
         validate_hetu(value, pointer)
-    return {"system": system, "value": value}
+    return {"system": str(system), "value": value}
 
 
 def client_of_patient(resource: dict[str, Any]) -> dict[str, str] | None:

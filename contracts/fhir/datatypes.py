@@ -40,6 +40,7 @@ class FhirModel(BaseModel):
         return self.model_dump_json(by_alias=True, exclude_none=True).encode()
 
 
+NonEmpty = Annotated[str, Field(min_length=1, max_length=1024)]
 Code = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\s]+( [^\s]+)*$")]
 Uri = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^\S+$")]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9\-.]{1,64}$")]
@@ -52,12 +53,12 @@ Instant = Annotated[AwareDatetime, Field(ge=_EARLIEST, lt=_LATEST)]
 class Coding(FhirModel):
     system: Uri
     code: Code
-    display: str | None = Field(None, max_length=1024)
+    display: str | None = Field(None, min_length=1, max_length=1024)
 
 
 class CodeableConcept(FhirModel):
     coding: list[Coding] = Field(min_length=1)
-    text: str | None = Field(None, max_length=4096)
+    text: str | None = Field(None, min_length=1, max_length=4096)
 
     def first(self, system: str) -> Coding | None:
         return next((c for c in self.coding if c.system == system), None)
@@ -127,7 +128,7 @@ class Period(FhirModel):
 
 class Quantity(FhirModel):
     value: float = Field(allow_inf_nan=False)
-    unit: str | None = Field(None, max_length=64)
+    unit: str | None = Field(None, min_length=1, max_length=64)
     system: Uri | None = None
     code: Code | None = None
 
@@ -159,13 +160,13 @@ class Extension(FhirModel):
 
 
 class HumanName(FhirModel):
-    family: str | None = Field(None, max_length=256)
-    given: list[str] | None = Field(None, min_length=1)
+    family: str | None = Field(None, min_length=1, max_length=256)
+    given: list[NonEmpty] | None = Field(None, min_length=1)
 
 
 class Address(FhirModel):
-    line: list[str] | None = Field(None, min_length=1)
-    postalCode: str | None = Field(None, max_length=16)
-    city: str | None = Field(None, max_length=128)
-    country: str | None = Field(None, max_length=64)
+    line: list[NonEmpty] | None = Field(None, min_length=1)
+    postalCode: str | None = Field(None, min_length=1, max_length=16)
+    city: str | None = Field(None, min_length=1, max_length=128)
+    country: str | None = Field(None, min_length=1, max_length=64)
     extension: list[Extension] | None = Field(None, min_length=1)

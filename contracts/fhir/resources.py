@@ -102,7 +102,7 @@ class Observation(Resource):
     valueQuantity: Quantity | None = None
     valueCodeableConcept: CodeableConcept | None = None
     valueInteger: int | None = Field(None, ge=-(2**31), lt=2**31)
-    valueString: str | None = Field(None, max_length=4096)
+    valueString: str | None = Field(None, min_length=1, max_length=4096)
     valueBoolean: bool | None = None
     interpretation: list[CodeableConcept] | None = Field(None, min_length=1)
     method: CodeableConcept | None = None

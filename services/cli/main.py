@@ -7,7 +7,7 @@ import sys
 import typer
 
 from contracts.errors import SiltaError
-from services.cli import contracts, kafka, run, serve, topics, translate
+from services.cli import contracts, deadletter, kafka, run, serve, topics, translate
 from services.logging import configure_logging
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app = typer.Typer(
 app.add_typer(kafka.app, name="kafka")
 app.add_typer(topics.app, name="topics")
 app.add_typer(contracts.app, name="contracts")
+app.add_typer(deadletter.app, name="deadletter")
 app.command("run")(run.run)
 app.command("serve")(serve.serve)
 app.command("translate")(translate.translate)

@@ -1,0 +1,125 @@
+"""Pseudonymisation, minimisation and the security-label policy, on real contract events."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adapters.identity import Pseudonymiser
+from contracts import systems
+from contracts.catalogue import CATALOGUE
+from contracts.events import ContractEvent, parse_event
+from services.timeline.minimise import to_entry
+from services.timeline.policy import Policy
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "examples" / "v1"
+PSEUDO = Pseudonymiser(b"k" * 32, "k1")
+TIMELINE_TYPES = [s for s in CATALOGUE if not s.restricted]
+
+
+def message(event_type: str) -> dict[str, Any]:
+    return json.loads((EXAMPLES / f"{event_type}.json").read_text())
+
+
+def event_of(m: dict[str, Any]) -> ContractEvent:
+    return parse_event(m["headers"], m["value"])
+
+
+def entry_bytes(event: ContractEvent, coarsen: bool = False) -> bytes:
+    return to_entry(event, PSEUDO, sector="health", sequence=1, coarsen=coarsen).model_dump_json().encode()
+
+
+def _strings(node: Any, key: str = "") -> list[tuple[str, str]]:
+    if isinstance(node, dict):
+        return [s for k, v in node.items() for s in _strings(v, k)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v, key)]
+    return [(key, node)] if isinstance(node, str) else []
+
+
+@pytest.mark.parametrize("spec", TIMELINE_TYPES, ids=lambda s: s.type)
+def test_no_identity_display_text_or_free_text_crosses(spec) -> None:
+    m = message(spec.type)
+    value = m["value"]
+    data = entry_bytes(event_of(m))
+    for key, text in _strings(value):
+        if key in {"display", "text", "valueString", "family", "given", "line", "city"} or (
+                key == "value" and text.startswith(("0", "1", "2", "3"))
+                and len(text) == 11):
+            assert text.encode() not in data, f"{key}={text!r} leaked"
+    assert b"100190Y999P" not in data
+
+
+@settings(max_examples=60, deadline=None)
+@given(spec=st.sampled_from(TIMELINE_TYPES),
+       secret=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]),
+                      min_size=6, max_size=40).filter(lambda s: s.strip() == s and " " not in s))
+def test_injected_free_text_never_reaches_an_entry(spec, secret: str) -> None:
+    m = copy.deepcopy(message(spec.type))
+    value = m["value"]
+    for element in ("code", "serviceType", "method", "valueCodeableConcept"):
+        if isinstance(value.get(element), dict):
+            value[element]["text"] = secret
+            value[element]["coding"][0]["display"] = secret
+    if value["resourceType"] == "Observation" and spec.type.endswith("observation.recorded.v1"):
+        value.pop("valueQuantity", None)
+        value["valueString"] = secret
+    data = entry_bytes(event_of(m))
+    assert secret.encode() not in data
+    assert json.dumps(secret, ensure_ascii=False)[1:-1].encode() not in data
+
+
+def test_same_person_same_pseudonym_and_sign_matters() -> None:
+    a = PSEUDO.pseudonym(systems.HETU, "100190-999P")
+    assert a == PSEUDO.pseudonym(systems.HETU, "100190-999P")
+    assert a != PSEUDO.pseudonym(systems.HETU, "100190Y999P")
+    assert a != Pseudonymiser(b"x" * 32, "k2").pseudonym(systems.HETU, "100190-999P")
+
+
+def test_restricted_types_and_disclosure_bans_are_dropped() -> None:
+    policy = Policy()
+    patient = event_of(message("fi.silta.common.patient.identified.v1"))
+    assert policy.decide(patient).reason == "restricted-type"
+    m = message("fi.silta.social.decision.made.v1")
+    m["value"]["meta"]["security"].append({"system": systems.SECURITY_LABEL,
+                                           "code": systems.LUOVUTUSKIELTO})
+    banned = policy.decide(event_of(m))
+    assert (banned.keep, banned.reason, banned.withdraw) == (False, "disclosure-ban", False)
+    assert Policy(drop_disclosure_banned=False).decide(event_of(m)).keep
+
+
+def test_a_ban_on_a_correction_withdraws_the_earlier_entry() -> None:
+    m = message("fi.silta.common.record.amended.v1")
+    m["value"]["meta"]["security"].append({"system": systems.SECURITY_LABEL,
+                                           "code": systems.LUOVUTUSKIELTO})
+    decision = Policy().decide(event_of(m))
+    assert decision.withdraw and not decision.keep
+
+
+def test_turvakielto_keeps_the_record_but_not_where_it_happened() -> None:
+    m = message("fi.silta.health.encounter.started.v1")
+    m["value"]["meta"]["security"].append({"system": systems.SECURITY_LABEL,
+                                           "code": systems.TURVAKIELTO})
+    event = event_of(m)
+    decision = Policy().decide(event)
+    assert decision.keep and decision.coarsen
+    entry = to_entry(event, PSEUDO, sector="health", sequence=1, coarsen=True)
+    assert entry.organisation is None and "TURVAKIELTO" in entry.security_labels
+    assert b"1.2.246.10.1234567.10.0" not in entry.model_dump_json().encode()
+
+
+def test_corrections_point_at_the_entry_they_correct() -> None:
+    original = event_of(message("fi.silta.health.encounter.started.v1"))
+    amended = event_of(message("fi.silta.common.record.amended.v1"))
+    first = to_entry(original, PSEUDO, sector="health", sequence=1)
+    second = to_entry(amended, PSEUDO, sector="health", sequence=2)
+    assert second.status == "amended" and second.corrects == first.entry_id
+    retraction = event_of(message("fi.silta.health.encounter.cancelled.v1"))
+    third = to_entry(retraction, PSEUDO, sector="health", sequence=3)
+    assert third.status == "retracted" and third.corrects == first.entry_id

@@ -1,0 +1,125 @@
+"""The timeline store's guarantees, written once and run on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from contracts.timeline import Code, TimelineEntry
+from services.timeline.store import Query, TimelineStore, open_store
+
+CLIENT = "a" * 32
+T0 = dt.datetime(2025, 3, 1, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+
+
+def entry(n: int, *, status: str = "active", corrects: str | None = None, sector: str = "health",
+          kind: str = "encounter.started", client: str = CLIENT, days: int = 0) -> TimelineEntry:
+    return TimelineEntry(
+        entry_id=f"{client[:8]}{n:024x}", client=client, key_version="k1", sequence=n, sector=sector,
+        kind=kind, event_type=f"fi.silta.{sector}.{kind}.v1", resource_type="Encounter",
+        status=status, corrects=corrects, occurred_at=T0 + dt.timedelta(days=days or n),
+        recorded_at=T0, codes=[Code(system="urn:oid:1.2.246.537.6.1", code="F10.2")],
+        source_ref=f"{n:032x}",
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[TimelineStore]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/timeline.sqlite3"
+    else:
+        server = request.getfixturevalue("postgres_url")
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {name}")
+        url = server.rsplit("/", 1)[0] + f"/{name}"
+    s = open_store(url)
+    await s.open()
+    yield s
+    await s.close()
+
+
+async def views(store: TimelineStore, client: str = CLIENT) -> dict[int, str]:
+    page = await store.timeline(Query(client=client, include_history=True, limit=1000))
+    return {stored.entry.sequence: stored.view for stored in page.entries}
+
+
+async def test_upserts_are_idempotent(store: TimelineStore) -> None:
+    batch = [entry(1), entry(2), entry(3)]
+    assert await store.upsert(batch) == 3
+    assert await store.upsert(batch) == 0
+    assert await store.upsert([entry(2), entry(4)]) == 1
+    assert await store.count() == 4
+    stored = await store.get(entry(2).entry_id)
+    assert stored is not None and stored.entry == entry(2)
+
+
+async def test_amendment_supersedes_and_retraction_withdraws(store: TimelineStore) -> None:
+    root = entry(1)
+    await store.upsert([root, entry(2, status="amended", corrects=root.entry_id)])
+    assert await views(store) == {1: "superseded", 2: "current"}
+    await store.upsert([entry(3, status="amended", corrects=root.entry_id)])
+    assert await views(store) == {1: "superseded", 2: "superseded", 3: "current"}
+    await store.upsert([entry(4, status="retracted", corrects=root.entry_id)])
+    assert await views(store) == {1: "retracted", 2: "retracted", 3: "retracted", 4: "retracted"}
+    current = await store.timeline(Query(client=CLIENT))
+    assert current.entries == []
+
+
+async def test_views_do_not_depend_on_arrival_order(store: TimelineStore) -> None:
+    root = entry(1)
+    amend = entry(2, status="amended", corrects=root.entry_id)
+    await store.upsert([amend])
+    await store.upsert([root])
+    assert await views(store) == {1: "superseded", 2: "current"}
+
+
+async def test_filters_and_cursor_pagination(store: TimelineStore) -> None:
+    await store.upsert([entry(n, sector="health" if n % 2 else "social",
+                              kind="encounter.started" if n % 3 else "decision.made")
+                        for n in range(1, 11)])
+    await store.upsert([entry(1, client="b" * 32)])
+    social = await store.timeline(Query(client=CLIENT, sectors=("social",)))
+    assert [s.entry.sequence for s in social.entries] == [2, 4, 6, 8, 10]
+    decisions = await store.timeline(Query(client=CLIENT, kinds=("decision.made",)))
+    assert [s.entry.sequence for s in decisions.entries] == [3, 6, 9]
+    window = await store.timeline(Query(client=CLIENT, since=T0 + dt.timedelta(days=4),
+                                        until=T0 + dt.timedelta(days=7)))
+    assert [s.entry.sequence for s in window.entries] == [4, 5, 6]
+    seen, after = [], 0
+    while True:
+        page = await store.timeline(Query(client=CLIENT, after_sequence=after, limit=3))
+        seen += [s.entry.sequence for s in page.entries]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert seen == list(range(1, 11))
+
+
+async def test_clients_with_both_sectors_come_first(store: TimelineStore) -> None:
+    await store.upsert([entry(1, client="b" * 32), entry(1, client="c" * 32, sector="social"),
+                        entry(2, client="c" * 32, sector="health")])
+    clients = await store.clients()
+    assert clients[0] == ("c" * 32, 1, 1)
+
+
+async def test_audit_log_keeps_who_what_when(store: TimelineStore) -> None:
+    await store.audit("evaluator:demo", "timeline.read", CLIENT, "sectors=health")
+    [record] = await store.audit_log()
+    assert (record.actor, record.action, record.client) == ("evaluator:demo", "timeline.read", CLIENT)
+    assert abs((record.at - dt.datetime.now(dt.timezone.utc)).total_seconds()) < 60
+
+
+async def test_migrations_run_once_and_reopen_cleanly(store: TimelineStore) -> None:
+    await store.upsert([entry(1)])
+    again = open_store(store.url)
+    await again.open()
+    try:
+        assert await again.count() == 1
+    finally:
+        await again.close()
