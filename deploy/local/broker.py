@@ -227,7 +227,8 @@ class LocalKafka:
             shutil.rmtree(data_dir, ignore_errors=True)
             fmt = subprocess.run(
                 [java, "-cp", classpath, log4j, "kafka.tools.StorageTool", "format",
-                 "--standalone", "--ignore-formatted", "-t", _cluster_id(), "-c", str(props)],
+                 "--standalone", "--ignore-formatted", f"--cluster-id={_cluster_id()}",
+                 "-c", str(props)],
                 capture_output=True, text=True, check=False,
             )
             if fmt.returncode != 0:
@@ -296,7 +297,8 @@ def _reap(pid: int) -> None:
 
 
 def _cluster_id() -> str:
-    # KRaft wants a base64url-encoded 16-byte UUID without padding.
+    # KRaft wants a base64url-encoded 16-byte UUID without padding. It may start with "-",
+    # which is why it is passed as --cluster-id=<id>.
     import base64
 
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")

@@ -4,11 +4,11 @@ Both backends (SQLite by default, PostgreSQL by URL) share one schema, one set o
 migrations and these semantics:
 
 - writes are idempotent upserts by entry id, so redelivery never duplicates a row;
-- every log entry is kept; `view` says what later entries did to it: `current`,
-  `superseded` (a later amendment replaced it) or `retracted` (its record was withdrawn).
+- every log entry is kept; `view` says what corrections did to it: `current`,
+  `superseded` (an amendment replaced it) or `retracted` (its record was withdrawn).
   A record is the original entry plus every correction naming it (`root_id`); the view
-  of all of them is recomputed from the log order (sequence) whenever one arrives, so the
-  result does not depend on the order the store receives them;
+  of all of them is recomputed whenever one arrives (see `recompute`), so the result
+  does not depend on the order the store receives them;
 - every read through the API is audit-logged in `audit_log`.
 """
 
@@ -68,12 +68,18 @@ class ViewChanges:
 
 
 def recompute(rows: Sequence[RowView]) -> dict[str, str]:
-    """The view of each entry of one record (the original and its corrections)."""
+    """The view of each entry of one record (the original and its corrections).
+
+    A retraction withdraws the record whatever order things arrived in; otherwise the
+    latest amendment is current, and the original only while nothing amended it. (Sources
+    publish in parallel partitions, so a correction can reach the log before its original.)
+    """
     if not rows:
         return {}
-    latest = max(rows, key=lambda r: r.sequence)
-    if latest.status == "retracted":
+    if any(r.status == "retracted" for r in rows):
         return {r.entry_id: "retracted" for r in rows}
+    amendments = [r for r in rows if r.status == "amended"]
+    latest = max(amendments or rows, key=lambda r: r.sequence)
     return {r.entry_id: ("current" if r is latest else "superseded") for r in rows}
 
 
