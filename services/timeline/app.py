@@ -109,7 +109,8 @@ def build_app(settings: TimelineSettings | None = None) -> AsgiFastStream:
     app = service_app(
         broker, metrics, ready_checks=[state_ready, store_ready],
         on_startup=[start_store], after_startup=[started], on_shutdown=[stop],
-        specification=AsyncAPI(title="Silta timeline", version="1.0.0", description=DESCRIPTION),
+        specification=AsyncAPI(title="Silta timeline", version="1.0.0",
+                              description=" ".join(DESCRIPTION.split())),
     )
     app.context.set_global("store", store)
     return app
