@@ -7,7 +7,16 @@ import sys
 import typer
 
 from contracts.errors import SiltaError
-from services.cli import contracts, deadletter, kafka, run, serve, topics, translate
+from services.cli import (
+    contracts,
+    deadletter,
+    kafka,
+    run,
+    serve,
+    simulate,
+    topics,
+    translate,
+)
 from services.logging import configure_logging
 
 app = typer.Typer(
@@ -25,6 +34,7 @@ app.add_typer(deadletter.app, name="deadletter")
 app.command("run")(run.run)
 app.command("serve")(serve.serve)
 app.command("translate")(translate.translate)
+app.command("simulate")(simulate.simulate)
 
 
 @app.callback()

@@ -18,7 +18,7 @@ DOCUMENT_ARC = "1.2.246.10.7654321.10.9"              # document ids: <arc>.<cli
 HOSPITAL = "1.2.246.10.1234567.10.0"                  # MSH-4, the patient register holder
 VISIT_AUTHORITY = "1.2.246.10.1234567.10.0.1"         # PV1-19 visit numbers
 FHIR_BASE = "https://fhir.sairaala.example/r4"
-HOSPITAL_MRN_SYSTEM = "urn:oid:1.2.246.10.1234567.10.0.5"
+HOSPITAL_MRN_SYSTEM = "https://fhir.sairaala.example/sid/potilasnumero"
 FI_BASE_SECURITY = ("https://hl7.fi/fhir/finnish-base-profiles/CodeSystem/"
                     "fi-base-security-label-cs")
 

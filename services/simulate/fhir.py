@@ -154,11 +154,11 @@ def bundle(kind: str, resources: list[Json], bundle_id: str, timestamp: dt.datet
 def refer_to_patient(kind: str, bundle_json: Json) -> None:
     """Point every record's client element at the Bundle's Patient entry (if any)."""
     entries = bundle_json["entry"]
-    target = next((e["fullUrl"] if kind == "transaction" else
-                   f"Patient/{e['resource']['id']}")
-                  for e in entries if e["resource"]["resourceType"] == "Patient"), None)
-    if target is None:
+    patients = [e for e in entries if e["resource"]["resourceType"] == "Patient"]
+    if not patients:
         return
+    first = patients[0]
+    target = first["fullUrl"] if kind == "transaction" else f"Patient/{first['resource']['id']}"
     for entry in entries:
         resource = entry["resource"]
         if "subject" in resource:

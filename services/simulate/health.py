@@ -14,7 +14,7 @@ from services.simulate.codes import Dx, Lab
 from services.simulate.hl7 import LEGACY, MODERN, Result, Visit
 from services.simulate.track import Track
 
-HL7_SHARE = 0.65  # the rest of the hospital's traffic comes over its FHIR interface
+HL7_SHARE = 0.55  # the rest of the hospital's traffic comes over its FHIR interface
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,11 @@ def emergency_visit(t: Track, when: dt.datetime, dx: Dx, ward: Ward = EMERGENCY)
         visit.discharged = left
         _adt(t, "A03", visit, left, ((dx, "F"),), f"emergency visit ended, {dx.code} (ADT A03)")
         return
-    visit = fhir.FhirVisit(t.next_id("kaynti"), "E", when, left, reason=dx)
+    record = fhir.FhirVisit(t.next_id("kaynti"), "E", when, left, reason=dx)
     if t.chance(0.5):
-        t.fhir(when, visit.id, fhir.encounter(t.person, visit, "arrived", 1, when),
+        t.fhir(when, record.id, fhir.encounter(t.person, record, "arrived", 1, when),
                "emergency visit arrived (FHIR Encounter)")
-    _fhir_close(t, visit, 2, left, [dx], "emergency visit ended")
+    _fhir_close(t, record, 2, left, [dx], "emergency visit ended")
 
 
 # --- inpatient stays ------------------------------------------------------------------
@@ -90,7 +90,8 @@ def _hl7_stay(t: Track, when: dt.datetime, left: dt.datetime, ward: Ward, admit_
     if t.chance(0.2):
         _adt(t, "A08", visit, when + _hours(t, 2, 20), (), "admission amended (ADT A08)")
     if transfer is not None and left - when > dt.timedelta(days=2):
-        visit.prior_ward, visit.ward, visit.unit = visit.ward, transfer.code, transfer.unit
+        visit.prior = (visit.ward, visit.unit)
+        visit.ward, visit.unit = transfer.code, transfer.unit
         moved = when + (left - when) / 2
         _adt(t, "A02", visit, moved, (), f"transferred to {transfer.code} (ADT A02)")
     if labs and left - when > dt.timedelta(days=3):
@@ -116,6 +117,11 @@ def _values(t: Track, labs: Sequence[Lab], abnormal: bool) -> list[tuple[Lab, fl
     return out
 
 
+def _corrected(lab: Lab, value: float) -> float:
+    """A re-measured or re-typed value: visibly different from the first one."""
+    return round(value + max(1.0, (lab.high - lab.low) / 10), lab.decimals)
+
+
 def _hl7_labs(t: Track, visit: Visit | None, taken: dt.datetime, labs: Sequence[Lab],
               abnormal: bool) -> None:
     order = t.next_id("LAB")
@@ -130,7 +136,7 @@ def _hl7_labs(t: Track, visit: Visit | None, taken: dt.datetime, labs: Sequence[
     t.emit("hl7v2", t.latency(reported), key, payload, f"{len(results)} lab results (ORU R01)")
     if t.chance(0.15):
         fixed = results[0]
-        corrected = Result(fixed.lab, round(fixed.value * 1.1, fixed.lab.decimals), "C")
+        corrected = Result(fixed.lab, _corrected(fixed.lab, fixed.value), "C")
         later = reported + _hours(t, 1, 6)
         payload = hl7.oru(t.person, placer, filler, taken, later, [corrected],
                           t.next_id("ORU"), visit, iface)
@@ -197,8 +203,8 @@ def _fhir_labs(t: Track, visit_id: str | None, taken: dt.datetime, labs: Sequenc
         when = taken + _hours(t, 4, 10)
         status, what = ("entered-in-error", "withdrawn") if t.chance(0.4) else (
             "corrected", "corrected")
-        record = fhir.observation(t.person, f"{order}-{lab.loinc}", lab, value * 1.1, taken,
-                                  visit_id, status, 2, when)
+        record = fhir.observation(t.person, f"{order}-{lab.loinc}", lab,
+                                  _corrected(lab, value), taken, visit_id, status, 2, when)
         t.fhir(when, key, record, f"lab result {what} (FHIR Observation {status})")
 
 

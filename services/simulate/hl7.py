@@ -44,7 +44,7 @@ class Visit:
     discharged: dt.datetime | None = None
     admit_source: str = ""
     disposition: str = ""
-    prior_ward: str = ""
+    prior: tuple[str, int] | None = None   # (ward, unit) before a transfer
 
 
 def _ts(moment: dt.datetime | None, iface: Interface) -> str:
@@ -78,7 +78,7 @@ def _msh(message_type: str, control_id: str, sent: dt.datetime, iface: Interface
 def _pid(person: Person) -> str:
     ids = f"{person.mrn}^^^HOSP^MR~{person.hetu}^^^&1.2.246.21&ISO^NNFIN"
     born = person.client.born.strftime("%Y%m%d")
-    return _segment("PID", {1: "1", 3: ids, 5: _text(f"{person.family}^{person.given}"),
+    return _segment("PID", {1: "1", 3: ids, 5: f"{_text(person.family)}^{_text(person.given)}",
                             7: born, 8: person.sex})
 
 
@@ -91,19 +91,17 @@ def _pv1(visit: Visit, iface: Interface, transfer: bool, discharged: bool) -> st
               10: visit.service, 14: visit.admit_source,
               19: f"{visit.number}^^^&{codes.VISIT_AUTHORITY}&ISO^VN",
               44: _ts(visit.admitted, iface)}
-    if transfer and visit.prior_ward:
-        fields[6] = _location(visit.prior_ward, visit.unit)
+    if transfer and visit.prior is not None:
+        fields[6] = _location(*visit.prior)
     if discharged:
         fields[36] = visit.disposition
         fields[45] = _ts(visit.discharged, iface)
     return _segment("PV1", fields)
 
 
-def _dg1(index: int, dx: Dx, kind: str, recorded: dt.datetime, visit: Visit,
-         iface: Interface) -> str:
+def _dg1(index: int, dx: Dx, kind: str, recorded: dt.datetime, iface: Interface) -> str:
     return _segment("DG1", {1: str(index), 3: f"{dx.code}^{_text(dx.text)}^I10",
-                            5: _ts(recorded, iface), 6: kind,
-                            20: f"{visit.number}-{dx.code}^POTILAS"})
+                            5: _ts(recorded, iface), 6: kind})
 
 
 def adt(trigger: str, person: Person, visit: Visit, control_id: str, recorded: dt.datetime,
@@ -120,7 +118,7 @@ def adt(trigger: str, person: Person, visit: Visit, control_id: str, recorded: d
         segments.append(_segment("PD1", {12: "Y"}))
     segments.append(_pv1(visit, iface, trigger == "A02", trigger in ("A03", "A08")
                          and visit.discharged is not None))
-    segments += [_dg1(i, dx, kind, recorded, visit, iface)
+    segments += [_dg1(i, dx, kind, recorded, iface)
                  for i, (dx, kind) in enumerate(diagnoses, 1)]
     return _encode(segments, iface)
 

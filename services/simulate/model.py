@@ -43,7 +43,8 @@ class SimConfig:
 
     def __post_init__(self) -> None:
         checks = [
-            (1 <= self.clients <= 1_000_000, "clients must be from 1 to 1000000"),
+            # Everything is held in memory (about 1 kB per message, ~22 messages a client).
+            (1 <= self.clients <= 100_000, "clients must be from 1 to 100000"),
             (30 <= self.days <= 3660, "days must be from 30 to 3660"),
             (0 <= self.malformed_share <= 0.5, "malformed_share must be from 0 to 0.5"),
             (0 <= self.duplicate_share <= 0.5, "duplicate_share must be from 0 to 0.5"),
