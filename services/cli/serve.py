@@ -11,9 +11,16 @@ import typer
 class Service(str, Enum):
     ingest = "ingest"
     timeline = "timeline"
+    mllp = "mllp"
 
 
 def _app_and_port(service: Service) -> tuple[Any, int]:
+    if service is Service.mllp:
+        from services.gateways.mllp.app import build_app as mllp_app
+        from services.gateways.mllp.settings import MllpSettings
+
+        mllp = MllpSettings()
+        return mllp_app(mllp), mllp.mllp_http_port
     if service is Service.ingest:
         from services.ingest.app import build_app as ingest_app
         from services.ingest.settings import IngestSettings

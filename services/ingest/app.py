@@ -74,7 +74,7 @@ def build_app(settings: IngestSettings | None = None) -> AsgiFastStream:
 
     app = service_app(
         broker, metrics, after_startup=[started],
-        on_shutdown=[stage.producers.close],
+        after_shutdown=[stage.producers.close],
         specification=AsyncAPI(title="Silta ingest", version="1.0.0",
                               description=" ".join(DESCRIPTION.split())),
     )

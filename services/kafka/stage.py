@@ -64,9 +64,15 @@ class TransactionalStage(ConsumerRebalanceListener):  # type: ignore[misc]
         self.log = get_logger(service=service)
         self._failures = 0
         self.assignment: set[TopicPartition] = set()
+        self._in_flight: dict[TopicPartition, asyncio.Future[None]] = {}
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         self.assignment -= set(revoked)
+        # A slice may be mid-commit on a revoked partition: let its transaction finish (or
+        # fail) first. Stopping its producer under it would leave the commit waiting forever.
+        pending = [f for tp, f in self._in_flight.items() if tp in revoked]
+        if pending:
+            await asyncio.wait(pending, timeout=self.producers.transaction_timeout_ms / 1000)
         await self.processor.revoked(set(revoked))
         for tp in revoked:
             await self.producers.drop(tp)
@@ -109,14 +115,29 @@ class TransactionalStage(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def _commit_slice(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]],
                             consumer: Any) -> None:
+        done = self._in_flight[tp] = asyncio.get_running_loop().create_future()
+        try:
+            await self._process_and_commit(tp, records, consumer)
+        finally:
+            done.set_result(None)
+            if self._in_flight.get(tp) is done:
+                del self._in_flight[tp]
+
+    async def _process_and_commit(self, tp: TopicPartition,
+                                  records: list[ConsumerRecord[Any, Any]], consumer: Any) -> None:
         self.metrics.consumed.labels(self.service, tp.topic).inc(len(records))
         # The producer first: starting it fences a previous owner of the partition, so any
         # state the processor rebuilds from the output log is complete.
+        self.log.debug("slice received", topic=tp.topic, partition=tp.partition,
+                       first=records[0].offset, last=records[-1].offset)
         producer = await self.producers.get(tp)
         outcome = await self.processor.process(tp, records)
         await commit(producer, outcome.records, {tp: records[-1].offset + 1}, self.group_id)
         if outcome.on_commit is not None:
             outcome.on_commit()
+        self.log.debug("slice committed", topic=tp.topic, partition=tp.partition,
+                       first=records[0].offset, last=records[-1].offset,
+                       produced=len(outcome.records))
         now_ms = time.time() * 1000
         latency = self.metrics.record_latency.labels(self.service)
         for record in records:

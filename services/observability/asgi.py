@@ -7,7 +7,11 @@ platform can hold traffic back and restart what is stuck.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import io
 import logging
+import signal
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -15,6 +19,7 @@ from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from services.logging import get_logger
 from services.observability.metrics import ServiceMetrics
 
 ReadyCheck = Callable[[], Awaitable[str | None]]  # None when ready, else the reason
@@ -47,8 +52,28 @@ def service_app(
         return AsgiResponse(generate_latest(metrics.registry), 200,
                             headers={"content-type": CONTENT_TYPE_LATEST})
 
-    return AsgiFastStream(
+    app = AsgiFastStream(
         broker, logger=logging.getLogger("silta.faststream"),
         asgi_routes=[("/health", health), ("/ready", ready), ("/metrics", prometheus)],
         **app_kwargs,
     )
+    async def install_task_dump() -> None:
+        _install_task_dump(metrics.service)
+
+    app.on_startup(install_task_dump)
+    return app
+
+
+def _install_task_dump(service: str) -> None:
+    """`kill -USR1 <pid>` logs every asyncio task's stack: what a stuck service waits on."""
+    loop = asyncio.get_running_loop()
+
+    def dump() -> None:
+        log = get_logger(service=service)
+        for task in asyncio.all_tasks(loop):
+            buffer = io.StringIO()
+            task.print_stack(file=buffer)
+            log.warning("task stack", task=task.get_name(), stack=buffer.getvalue())
+
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGUSR1, dump)

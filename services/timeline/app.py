@@ -108,7 +108,7 @@ def build_app(settings: TimelineSettings | None = None) -> AsgiFastStream:
 
     app = service_app(
         broker, metrics, ready_checks=[state_ready, store_ready],
-        on_startup=[start_store], after_startup=[started], on_shutdown=[stop],
+        on_startup=[start_store], after_startup=[started], after_shutdown=[stop],
         specification=AsyncAPI(title="Silta timeline", version="1.0.0",
                               description=" ".join(DESCRIPTION.split())),
     )

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from adapters.base import SourceInfo
 from adapters.errors import TranslationError
@@ -43,8 +44,13 @@ CORRECTION_FILES = {
 @dataclass(frozen=True)
 class SourceMessage:
     fmt: str
-    name: str
+    name: str      # also the raw record's key
     payload: bytes
+
+
+def from_simulation(messages: list[Any]) -> list[SourceMessage]:
+    """`silta simulate` messages as SourceMessages, in the simulator's time order."""
+    return [SourceMessage(m.fmt, m.key.decode(), m.payload) for m in messages]
 
 
 def with_identity(payload: bytes, hetu: str) -> bytes:

@@ -4,6 +4,7 @@ and readers. Every test gets its own topic names, consumer groups and transactio
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -134,3 +135,47 @@ async def wait_for(predicate: Any, timeout: float = 60.0, interval: float = 0.25
         if result or loop.time() > deadline:
             return result
         await asyncio.sleep(interval)
+
+
+class TopicTail:
+    """Follows a topic from its start in the background (read_committed), keeping records."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.bootstrap, self.topic = bootstrap, topic
+        self.records: list[Any] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> TopicTail:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
+                                    isolation_level="read_committed",
+                                    auto_offset_reset="earliest")
+        await consumer.start()
+        await consumer._client.force_metadata_update()
+        tps = [TopicPartition(self.topic, p)
+               for p in sorted(consumer.partitions_for_topic(self.topic) or ())]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+
+        async def follow() -> None:
+            try:
+                while True:
+                    for part in (await consumer.getmany(timeout_ms=200)).values():
+                        self.records.extend(part)
+            finally:
+                await consumer.stop()
+
+        self._task = asyncio.ensure_future(follow())
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    async def until(self, count: int, timeout: float = 120.0) -> int:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(self.records) < count and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+        return len(self.records)

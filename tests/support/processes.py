@@ -67,6 +67,12 @@ class ServiceProcess:
         except subprocess.TimeoutExpired:
             self.kill()
 
+    def dump_tasks(self) -> None:
+        """Ask the process to log every asyncio task's stack (diagnosis of a stuck test)."""
+        if self.alive:
+            assert self.process is not None
+            os.kill(self.process.pid, signal.SIGUSR1)
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 

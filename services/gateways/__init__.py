@@ -1,0 +1,1 @@
+"""Gateways: network edges that take source messages in and write them, unchanged, to raw topics."""

@@ -1,0 +1,128 @@
+"""HL7 v2 original-mode acknowledgements: MSH + MSA (+ ERR on AE/AR).
+
+The ACK mirrors the received message: sending and receiving application/facility swapped,
+the same field separator, encoding characters, processing id, version and MSH-18, a fresh
+MSH-10, and MSA-2 = the received MSH-10. Echoed fields are copied as sent (already escaped
+in those encoding characters); Silta's own text is HL7-escaped.
+
+Where the reason goes depends on the version, because the segments changed:
+- MSA-3 (text message) carries `code at location: reason` up to 2.6; 2.7 withdrew it;
+- ERR up to 2.4 has one field, ERR-1 (segment^sequence^field^code&text&HL70357);
+- ERR from 2.5 has ERR-2 location, ERR-3 HL7 error code (table 0357), ERR-4 severity,
+  ERR-5 Silta's error code and ERR-7 the reason.
+
+A frame that is not HL7 has no header to mirror: its ACK uses `|^~\\&`, version 2.5.1 and
+an empty MSA-2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+from adapters.hl7v2.er7 import Encoding
+from services.gateways.mllp.errors import Refusal
+from services.gateways.mllp.header import BYTES_CHARSET, ReceivedHeader
+
+DEFAULT_VERSION = "2.5.1"
+_HL7_ERRORS = {  # HL7 table 0357
+    "100": "Segment sequence error", "101": "Required field missing",
+    "102": "Data type error", "207": "Application internal error",
+}
+_LOCATION = re.compile(r"([A-Z][A-Z0-9]{2})(?:\[(\d+)\])?(?:-(\d+))?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NO_HEADER = ReceivedHeader(
+    encoding=Encoding(), encoding_characters="^~\\&", sending_application="",
+    sending_facility="", receiving_application="", receiving_facility="", message_code="",
+    trigger="", control_id="", processing_id="P", version=DEFAULT_VERSION, charset="")
+
+
+class AckCode(StrEnum):
+    AA = "AA"  # stored durably in Kafka
+    AE = "AE"  # cannot be stored as sent: fix the message, do not resend it unchanged
+    AR = "AR"  # not stored now (Kafka unavailable): send it again
+
+
+@dataclass(frozen=True, slots=True)
+class AckIdentity:
+    """Who answers when the message does not say whom it was sent to (MSH-5/MSH-6)."""
+
+    application: str = "SILTA"
+    facility: str = ""
+
+
+def build_ack(header: ReceivedHeader | None, code: AckCode, refusal: Refusal | None = None,
+              identity: AckIdentity = AckIdentity(), *, control_id: str | None = None,
+              now: dt.datetime | None = None) -> bytes:
+    """The ACK message (without MLLP framing), encoded byte for byte like the MSH it answers."""
+    h = header or _NO_HEADER
+    enc = h.encoding
+    version = h.version_number or (2, 5)
+    segments = [
+        _msh(h, identity, version, control_id or new_control_id(), now or dt.datetime.now(dt.UTC)),
+        _msa(h, code, refusal, version),
+    ]
+    if refusal is not None:
+        segments.append(_err(refusal, enc, version))
+    return "".join(segment + "\r" for segment in segments).encode(BYTES_CHARSET, "replace")
+
+
+def new_control_id() -> str:
+    """20 characters: the MSH-10 length limit up to HL7 2.6."""
+    return uuid.uuid4().hex[:20].upper()
+
+
+def escape(text: str, enc: Encoding) -> str:
+    """HL7-escape `text` for a field in `enc`; control characters and non-ASCII become `?`."""
+    e = enc.escape
+    table = {e: f"{e}E{e}", enc.field: f"{e}F{e}", enc.component: f"{e}S{e}",
+             enc.subcomponent: f"{e}T{e}", enc.repetition: f"{e}R{e}"}
+    if enc.truncation:
+        table[enc.truncation] = f"{e}P{e}"
+    plain = _CONTROL.sub(" ", text).encode("ascii", "replace").decode("ascii")
+    return "".join(table.get(char, char) for char in plain)
+
+
+def _msh(h: ReceivedHeader, identity: AckIdentity, version: tuple[int, int], control_id: str,
+         now: dt.datetime) -> str:
+    enc = h.encoding
+    c = enc.component
+    message_type = "ACK"
+    if h.trigger:
+        message_type += f"{c}{h.trigger}" + (f"{c}ACK" if version >= (2, 4) else "")
+    fields = [
+        h.encoding_characters,
+        h.receiving_application or escape(identity.application, enc),
+        h.receiving_facility or escape(identity.facility, enc),
+        h.sending_application, h.sending_facility,
+        now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S") + "+0000", "",
+        message_type, control_id, h.processing_id or "P", h.version or DEFAULT_VERSION,
+    ]
+    if h.charset:
+        fields += ["", "", "", "", "", h.charset]  # MSH-13..17 empty, MSH-18
+    return "MSH" + enc.field + enc.field.join(fields)
+
+
+def _msa(h: ReceivedHeader, code: AckCode, refusal: Refusal | None,
+         version: tuple[int, int]) -> str:
+    fields = ["MSA", code.value, h.control_id]
+    if refusal is not None and version < (2, 7):
+        fields.append(escape(str(refusal), h.encoding))
+    return h.encoding.field.join(fields)
+
+
+def _err(refusal: Refusal, enc: Encoding, version: tuple[int, int]) -> str:
+    c, s = enc.component, enc.subcomponent
+    hl7_code = refusal.hl7_error
+    hl7_text = _HL7_ERRORS.get(hl7_code, "")
+    match = _LOCATION.fullmatch(refusal.location)
+    where = [match.group(1), match.group(2) or "1", match.group(3) or ""] if match else []
+    if version < (2, 5):
+        eld = c.join([*(where or ["", "", ""]), s.join([hl7_code, hl7_text, "HL70357"])])
+        return enc.field.join(["ERR", eld])
+    fields = ["ERR", "", c.join(where), c.join([hl7_code, hl7_text, "HL70357"]), "E",
+              escape(refusal.code, enc), "", escape(str(refusal), enc)]
+    return enc.field.join(fields)

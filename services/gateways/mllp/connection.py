@@ -1,0 +1,277 @@
+"""One MLLP connection: a reader that frames, checks and hands messages to Kafka, and a
+writer that answers them in the order they came.
+
+Pipelining: the reader does not wait for Kafka's answer before reading the next frame; it
+queues each message with its pending delivery, and the writer settles them one by one.
+So a sender that pipelines gets one ACK per message, in order, while the producer batches
+their records; a sender that waits for each ACK (the usual MLLP client) sees no difference.
+The queue is bounded (`mllp_max_in_flight`): when it is full the reader stops reading,
+and TCP pushes back on the sender.
+
+Idle timeout: `mllp_idle_timeout` seconds since the last byte read or ACK written, with
+no ACK owed, closes the connection; so does a sender that stops reading its ACKs that long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.gateways.mllp.ack import AckCode, AckIdentity, build_ack
+from services.gateways.mllp.errors import MessageRejected, Refusal, StoreUnavailable
+from services.gateways.mllp.framing import Event, FrameDecoder, Oversized, Skipped, frame
+from services.gateways.mllp.header import ReceivedHeader, header_of_head, inspect
+from services.gateways.mllp.metrics import MllpMetrics
+from services.gateways.mllp.settings import MllpSettings
+from services.gateways.mllp.sink import Delivery, RawSink, delivery_refusal, raw_record
+
+READ_BYTES = 64 * 1024
+_LOGGED_ID_CHARS = 64
+
+
+@dataclass(frozen=True)
+class GatewayContext:
+    """What every connection of one gateway shares."""
+
+    settings: MllpSettings
+    sink: RawSink
+    metrics: MllpMetrics
+    identity: AckIdentity
+    log: Any
+
+
+@dataclass(slots=True)
+class Pending:
+    """A received message waiting for its ACK."""
+
+    received_at: float  # loop time of its end block
+    size: int
+    header: ReceivedHeader | None
+    refusal: Refusal | None = None
+    delivery: Delivery | None = None
+    ce_id: str = ""
+    close_after: bool = False
+
+
+@dataclass
+class _Stats:
+    messages: int = 0
+    bytes: int = 0
+    acks: Counter[str] = field(default_factory=Counter)
+
+
+class Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 ctx: GatewayContext, peer: str) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._ctx = ctx
+        self._settings = ctx.settings
+        self._queue: asyncio.Queue[Pending | None] = asyncio.Queue(
+            maxsize=ctx.settings.mllp_max_in_flight)
+        self._unanswered = 0
+        self._closing = False
+        self._broken = False  # the peer went away: ACKs can no longer be written
+        self._read_deadline: asyncio.Timeout | None = None
+        self._last_activity = 0.0  # loop time of the last byte read or ACK written
+        self._stats = _Stats()
+        self.log = ctx.log.bind(peer=peer)
+
+    def begin_close(self) -> None:
+        """Stop reading; ACKs owed for messages already read are still written."""
+        self._closing = True
+        if self._read_deadline is not None:
+            self._read_deadline.reschedule(asyncio.get_running_loop().time())
+
+    async def run(self) -> None:
+        started = asyncio.get_running_loop().time()
+        self.log.info("connection opened")
+        writer_task = asyncio.create_task(self._write_loop())
+        try:
+            await self._read_loop()
+        except (ConnectionError, OSError) as exc:
+            self.log.info("connection lost while reading", error=type(exc).__name__)
+        except Exception:
+            self.log.exception("connection failed")
+        finally:
+            self._closing = True
+            try:
+                await self._queue.put(None)
+                await writer_task  # the ACKs owed for what was read
+            finally:
+                if not writer_task.done():  # cut short (cancelled at shutdown)
+                    writer_task.cancel()
+                await self._close()
+                self.log.info("connection closed", messages=self._stats.messages,
+                              bytes=self._stats.bytes, acks=dict(self._stats.acks),
+                              seconds=round(asyncio.get_running_loop().time() - started, 3))
+
+    async def _read_loop(self) -> None:
+        settings = self._settings
+        decoder = FrameDecoder(settings.mllp_max_frame_bytes, settings.mllp_max_discard_bytes)
+        loop = asyncio.get_running_loop()
+        idle = settings.mllp_idle_timeout
+        self._last_activity = loop.time()
+        while not self._closing:
+            try:
+                async with asyncio.timeout_at(self._last_activity + idle) as deadline:
+                    self._read_deadline = deadline
+                    data = await self._reader.read(READ_BYTES)
+            except TimeoutError:
+                if self._unanswered:  # the sender waits for us, it is not idle
+                    self._last_activity = loop.time()
+                if self._closing or loop.time() < self._last_activity + idle:
+                    continue
+                self.log.info("idle timeout, closing", idle_s=settings.mllp_idle_timeout,
+                              mid_frame_bytes=decoder.pending_bytes)
+                return
+            finally:
+                self._read_deadline = None
+            if not data:
+                if decoder.in_frame:
+                    self.log.warning("connection closed mid-frame; partial message dropped",
+                                     bytes=decoder.pending_bytes)
+                return
+            self._last_activity = loop.time()
+            self._stats.bytes += len(data)
+            self._ctx.metrics.received_bytes_one.inc(len(data))
+            for event in decoder.feed(data):
+                if not await self._handle(event) or self._closing:
+                    return
+
+    async def _handle(self, event: Event) -> bool:
+        """Queue the event's ACK; False when the connection should stop reading."""
+        metrics = self._ctx.metrics
+        if isinstance(event, Skipped):
+            metrics.skipped_bytes.labels(metrics.source, event.reason).inc(event.size)
+            what = ("bytes outside frames skipped" if event.reason == "outside-frame"
+                    else "partial frame abandoned: a new start block came before its end")
+            self.log.warning(what, bytes=event.size)
+            return True
+        now = asyncio.get_running_loop().time()
+        metrics.received_one.inc()
+        self._stats.messages += 1
+        if isinstance(event, Oversized):
+            metrics.skipped_bytes.labels(metrics.source, "oversized").inc(event.size)
+            item = self._oversized(event, now)
+        else:
+            metrics.message_bytes_one.observe(len(event.payload))
+            item = await self._accept(event.payload, now)
+        self._unanswered += 1
+        await self._queue.put(item)
+        return not item.close_after
+
+    def _oversized(self, event: Oversized, now: float) -> Pending:
+        limit = self._settings.mllp_max_frame_bytes
+        if event.ended:
+            reason = f"the message has {event.size} bytes; the limit is {limit}"
+        else:
+            reason = (f"the message is over the {limit}-byte limit and still had no end block "
+                      f"after {event.size} bytes; closing the connection")
+        refusal = MessageRejected("mllp.frame.too-large", "", reason, "207")
+        return Pending(now, event.size, header_of_head(event.head), refusal,
+                       close_after=not event.ended)
+
+    async def _accept(self, payload: bytes, now: float) -> Pending:
+        inspection = inspect(payload)
+        header = inspection.header
+        item = Pending(now, len(payload), header, inspection.rejection)
+        if item.refusal is not None or header is None:
+            return item
+        record = raw_record(self._ctx.sink.source, payload, header.control_id,
+                            dt.datetime.now(dt.UTC))
+        item.ce_id = record.ce_id
+        try:
+            async with asyncio.timeout(self._settings.mllp_send_timeout):
+                item.delivery = await self._ctx.sink.send(record)
+        except TimeoutError:
+            item.refusal = self._timed_out()
+        except Refusal as refusal:
+            item.refusal = refusal
+        return item
+
+    def _timed_out(self) -> StoreUnavailable:
+        return StoreUnavailable(
+            "kafka.timeout", "", f"Kafka did not confirm the record within "
+            f"{self._settings.mllp_send_timeout:g} s; send the message again")
+
+    async def _write_loop(self) -> None:
+        while (item := await self._queue.get()) is not None:
+            try:
+                code, refusal = await self._settle(item)
+                if not self._broken:
+                    await self._write_ack(item, code, refusal)
+                    self._last_activity = asyncio.get_running_loop().time()
+                self._acknowledged(item, code, refusal)
+            except Exception:
+                # Keep draining the queue so the reader never blocks on a dead writer.
+                self.log.exception("writing an ACK failed")
+                self._break()
+            finally:
+                self._unanswered -= 1
+
+    async def _settle(self, item: Pending) -> tuple[AckCode, Refusal | None]:
+        if item.refusal is None and item.delivery is None:  # AA only for a confirmed record
+            item.refusal = StoreUnavailable("kafka.unavailable", "", "the message was not stored")
+        if item.refusal is None and item.delivery is not None:
+            delivery = item.delivery
+            if not delivery.done():
+                remaining = item.received_at + self._settings.mllp_send_timeout
+                remaining -= asyncio.get_running_loop().time()
+                await asyncio.wait({delivery}, timeout=max(0.0, remaining))
+            if delivery.done():
+                item.refusal = delivery_refusal(delivery)
+            else:
+                # Kafka may still store it later; the sender's retry then carries the same
+                # ce_id, which the pipeline deduplicates.
+                delivery.add_done_callback(_retrieve)
+                item.refusal = self._timed_out()
+        if item.refusal is None:
+            return AckCode.AA, None
+        return AckCode(item.refusal.ack_code), item.refusal
+
+    async def _write_ack(self, item: Pending, code: AckCode, refusal: Refusal | None) -> None:
+        ack = build_ack(item.header, code, refusal, self._ctx.identity)
+        try:
+            self._writer.write(frame(ack))
+            async with asyncio.timeout(self._settings.mllp_idle_timeout):
+                await self._writer.drain()
+        except (ConnectionError, OSError, TimeoutError) as exc:
+            self.log.info("cannot write ACKs, dropping the connection", error=type(exc).__name__)
+            self._break()
+
+    def _break(self) -> None:
+        self._broken = True
+        self._closing = True
+        self._writer.transport.abort()
+
+    def _acknowledged(self, item: Pending, code: AckCode, refusal: Refusal | None) -> None:
+        seconds = asyncio.get_running_loop().time() - item.received_at
+        reason = refusal.code if refusal is not None else "ok"
+        if self._broken:
+            self._stats.acks[f"{code.value}-unsent"] += 1
+        else:
+            self._ctx.metrics.acked(code.value, reason, seconds)
+            self._stats.acks[code.value] += 1
+        control_id = item.header.control_id[:_LOGGED_ID_CHARS] if item.header else ""
+        log = self.log.info if refusal is None else self.log.warning
+        log("message answered", code=code.value, reason=reason, control_id=control_id,
+            ce_id=item.ce_id or None, bytes=item.size, ms=round(seconds * 1000, 2),
+            sent=not self._broken, detail=refusal.reason if refusal is not None else None)
+
+    async def _close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._writer.close()
+            async with asyncio.timeout(5):
+                await self._writer.wait_closed()
+
+
+def _retrieve(delivery: Delivery) -> None:
+    # Reading the outcome of a delivery nobody waits for keeps asyncio from logging
+    # "exception was never retrieved".
+    if not delivery.cancelled():
+        delivery.exception()

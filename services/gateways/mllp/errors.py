@@ -1,0 +1,37 @@
+"""Errors of the MLLP gateway; each one decides the ACK code a sender gets."""
+
+from __future__ import annotations
+
+from contracts.errors import SiltaError
+from services.errors import BrokerUnavailable
+
+
+class Refusal(SiltaError):
+    """Why a message was not accepted: a code, where in the message, and a human reason.
+
+    The reason travels to the sender in the ACK (MSA-3/ERR) and to the log, so it never
+    quotes the message: it says what was expected and what kind of thing was found.
+    """
+
+    ack_code = "AE"
+    hl7_error = "207"  # HL7 table 0357: application internal error
+
+    def __init__(self, code: str, location: str, reason: str) -> None:
+        self.code = code
+        self.location = location
+        self.reason = reason
+        super().__init__(f"{code} at {location}: {reason}" if location else f"{code}: {reason}")
+
+
+class MessageRejected(Refusal, ValueError):
+    """The frame is not a message the gateway can store (AE): sending it again won't help."""
+
+    def __init__(self, code: str, location: str, reason: str, hl7_error: str = "207") -> None:
+        super().__init__(code, location, reason)
+        self.hl7_error = hl7_error
+
+
+class StoreUnavailable(Refusal, BrokerUnavailable):
+    """Kafka did not confirm the record in time (AR): the sender should send it again."""
+
+    ack_code = "AR"

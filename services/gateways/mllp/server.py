@@ -1,0 +1,141 @@
+"""The MLLP listener: `build_server(settings)` -> MllpGateway with `start()`, `stop()`, `.port`.
+
+Stopping is graceful: the listener closes first (no new connections), every connection
+stops reading, the ACKs owed for messages already read are written (each is settled within
+`mllp_send_timeout`), then connections close and the producer flushes. Connections still
+busy after `mllp_shutdown_timeout` are cut.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from services.errors import ConfigError
+from services.gateways.mllp.ack import AckIdentity
+from services.gateways.mllp.connection import Connection, GatewayContext
+from services.gateways.mllp.metrics import MllpMetrics
+from services.gateways.mllp.settings import MllpSettings
+from services.gateways.mllp.sink import RawSink
+from services.kafka.topics import SourceSpec, TopicsFile, load_topics
+from services.logging import configure_logging, get_logger
+
+_RECORD_OVERHEAD = 16 * 1024  # key, headers and batch framing beside the message bytes
+
+
+class MllpGateway:
+    def __init__(self, settings: MllpSettings, source: SourceSpec) -> None:
+        self.settings = settings
+        self.source = source
+        self.log = get_logger(service="mllp-gateway", source=source.id)
+        self.metrics = MllpMetrics(source.id)
+        self.sink = RawSink(settings, source, self.log)
+        self._ctx = GatewayContext(
+            settings, self.sink, self.metrics,
+            AckIdentity(settings.mllp_ack_application, settings.mllp_ack_facility), self.log)
+        self._server: asyncio.Server | None = None
+        self._connections: dict[asyncio.Task[None], Connection] = {}
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful with `mllp_port=0`)."""
+        if self._server is None or not self._server.sockets:
+            raise RuntimeError("the MLLP gateway is not listening; call start() first")
+        return int(self._server.sockets[0].getsockname()[1])
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._connections)
+
+    async def start(self) -> None:
+        """Connect to Kafka (a failure is logged, not fatal: messages get AR) and listen."""
+        await self.sink.connect()
+        self._server = await asyncio.start_server(
+            self._on_connect, self.settings.mllp_host, self.settings.mllp_port,
+            limit=64 * 1024, backlog=min(1024, self.settings.mllp_max_connections * 2))
+        self.log.info("mllp gateway listening", host=self.settings.mllp_host, port=self.port,
+                      topic=self.sink.topic, settings=self.settings.redacted())
+        if (reason := await self.sink.check()) is not None:
+            self.log.error("not ready: messages will be answered AR until this is fixed",
+                           reason=reason)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        connections = dict(self._connections)
+        for connection in connections.values():
+            connection.begin_close()
+        if connections:
+            self.log.info("stopping: finishing in-flight messages", connections=len(connections))
+            _, late = await asyncio.wait(connections, timeout=self.settings.mllp_shutdown_timeout)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=5)
+                self.log.warning("connections cut at shutdown", connections=len(late))
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 5)
+            self._server = None
+        await self.sink.stop()
+        self.log.info("mllp gateway stopped")
+
+    async def ready(self) -> str | None:
+        """None when ready to store messages, else the reason."""
+        if self._server is None:
+            return "mllp listener not started"
+        return await self.sink.check()
+
+    async def _on_connect(self, reader: asyncio.StreamReader,
+                          writer: asyncio.StreamWriter) -> None:
+        peer = _peer(writer.get_extra_info("peername"))
+        metrics = self.metrics
+        if len(self._connections) >= self.settings.mllp_max_connections:
+            metrics.connections.labels(self.source.id, "refused").inc()
+            self.log.warning("connection refused: limit reached", peer=peer,
+                             limit=self.settings.mllp_max_connections)
+            writer.close()
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        connection = Connection(reader, writer, self._ctx, peer)
+        self._connections[task] = connection
+        metrics.connections.labels(self.source.id, "accepted").inc()
+        metrics.open_connections.labels(self.source.id).inc()
+        try:
+            await connection.run()
+        finally:
+            metrics.open_connections.labels(self.source.id).dec()
+            self._connections.pop(task, None)
+
+
+def build_server(settings: MllpSettings | None = None) -> MllpGateway:
+    """The gateway for `settings.mllp_source`, checked against the topics file; not started."""
+    settings = settings or MllpSettings()
+    configure_logging(settings.log_level, settings.log_json)
+    spec = load_topics(settings.topics_file)
+    source = spec.source(settings.mllp_source)
+    if source.format != "hl7v2":
+        raise ConfigError(f"SILTA_MLLP_SOURCE={source.id} is a {source.format} source; the "
+                          "MLLP gateway writes HL7 v2 sources only")
+    _check_record_limit(settings, spec)
+    return MllpGateway(settings, source)
+
+
+def _check_record_limit(settings: MllpSettings, spec: TopicsFile) -> None:
+    """A frame the gateway accepts must fit the raw topic, or every such message is an AE."""
+    topic_limit = spec.raw.config.get("max.message.bytes")
+    if topic_limit is None:
+        return
+    if settings.mllp_max_frame_bytes + _RECORD_OVERHEAD > int(topic_limit):
+        raise ConfigError(
+            f"SILTA_MLLP_MAX_FRAME_BYTES={settings.mllp_max_frame_bytes} does not fit the raw "
+            f"topics' max.message.bytes={topic_limit} in {settings.topics_file} (leave "
+            f"{_RECORD_OVERHEAD} bytes for key and headers)")
+
+
+def _peer(name: Any) -> str:
+    if isinstance(name, tuple) and len(name) >= 2:
+        return f"{name[0]}:{name[1]}"
+    return str(name)

@@ -1,0 +1,44 @@
+"""Settings of the HL7 v2 MLLP gateway (env prefix SILTA_, e.g. `SILTA_MLLP_PORT`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.settings import SiltaSettings
+
+MIB = 1024 * 1024
+
+
+class MllpSettings(SiltaSettings):
+    # Loopback by default: MLLP is plain TCP carrying patient data, so listening on every
+    # interface is a decision the deployment makes (SILTA_MLLP_HOST=0.0.0.0 in a container).
+    mllp_host: str = Field("127.0.0.1", description="address the MLLP listener binds")
+    mllp_port: int = Field(2575, ge=0, le=65535, description="MLLP port; 0 picks a free one")
+    mllp_source: str = Field(
+        "hospital-adt", description="source id in the topics file whose raw topic is written")
+    mllp_max_frame_bytes: int = Field(
+        MIB, ge=256, le=64 * MIB, description="largest message accepted; larger ones get AE")
+    mllp_max_discard_bytes: int = Field(
+        16 * MIB, ge=256, description="an oversized frame still without an end block after "
+        "this many bytes closes the connection")
+    mllp_idle_timeout: float = Field(
+        60.0, gt=0, description="seconds without a byte (and no ACK owed) before closing")
+    mllp_max_connections: int = Field(256, ge=1, description="open connections; more are refused")
+    mllp_max_in_flight: int = Field(
+        64, ge=1, le=10_000, description="pipelined messages per connection awaiting their ACK")
+    mllp_send_timeout: float = Field(
+        10.0, gt=0, description="seconds for Kafka to confirm a record before answering AR")
+    mllp_kafka_retry_interval: float = Field(
+        1.0, ge=0, description="after a failed connection to Kafka, seconds of answering AR at "
+        "once before trying again")
+    mllp_linger_ms: int = Field(
+        0, ge=0, le=1000, description="producer linger; 0 suits senders that wait for each "
+        "ACK (bench/mllp.py), records still batch while a request is in flight")
+    mllp_shutdown_timeout: float = Field(
+        30.0, gt=0, description="seconds to finish in-flight messages when stopping")
+    mllp_ack_application: str = Field(
+        "SILTA", description="ACK MSH-3 when the message names no receiving application")
+    mllp_ack_facility: str = Field(
+        "", description="ACK MSH-4 when the message names no receiving facility")
+    mllp_http_host: str = Field("127.0.0.1", description="/health, /ready and /metrics address")
+    mllp_http_port: int = Field(8083, ge=0, le=65535, description="/health, /ready and /metrics")

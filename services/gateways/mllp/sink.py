@@ -1,0 +1,196 @@
+"""Writing received messages to the source's raw topic, and the raw-record conventions.
+
+One idempotent producer (`acks=all`) serves every connection. It is started lazily and
+again after a failure, so the gateway listens (and answers AR) while Kafka is away instead
+of refusing connections; a failed attempt is not retried for `mllp_kafka_retry_interval`
+seconds, so a burst of messages during an outage is answered at once instead of each
+waiting for its own connection attempt. Connection attempts run in a task of their own,
+shared by every message waiting for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    KafkaError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+)
+
+from services.gateways.mllp.errors import MessageRejected, Refusal, StoreUnavailable
+from services.gateways.mllp.header import BYTES_CHARSET
+from services.gateways.mllp.settings import MllpSettings
+from services.kafka.topics import SourceSpec
+
+CONTENT_TYPE = b"application/hl7-v2"
+_HEADROOM = 64 * 1024  # record headers and batch overhead on top of the largest frame
+_TOO_LARGE = (MessageSizeTooLargeError, RecordTooLargeError)
+
+Delivery = asyncio.Future[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    value: bytes
+    key: bytes
+    headers: list[tuple[str, bytes]]
+    ce_id: str
+
+
+def raw_record(source: SourceSpec, payload: bytes, control_id: str,
+               received_at: dt.datetime) -> RawRecord:
+    """The record for one message: the bytes as received, keyed by MSH-10 (else the ce_id)."""
+    # Deterministic, so a re-sent message (a retry after AR, or after a lost ACK) carries
+    # the same id and the pipeline recognises it.
+    ce_id = hashlib.sha256(source.id.encode() + b"\x1f" + payload).hexdigest()[:32]
+    record_id = control_id.strip()
+    time = received_at.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+    return RawRecord(
+        value=payload,
+        key=record_id.encode(BYTES_CHARSET) if record_id else ce_id.encode(),
+        headers=[
+            ("ce_id", ce_id.encode()),
+            ("ce_source", f"urn:silta:source:{source.id}".encode()),
+            ("ce_type", f"fi.silta.raw.{source.format}.received.v1".encode()),
+            ("ce_specversion", b"1.0"),
+            ("ce_time", time.replace("+00:00", "Z").encode()),
+            ("content-type", CONTENT_TYPE),
+        ],
+        ce_id=ce_id,
+    )
+
+
+def _unavailable(what: str) -> StoreUnavailable:
+    return StoreUnavailable("kafka.unavailable", "",
+                            f"{what}; the message was not stored, send it again")
+
+
+def delivery_refusal(delivery: Delivery) -> Refusal | None:
+    """None when a finished send was confirmed by every in-sync replica, else why not."""
+    if delivery.cancelled():
+        return _unavailable("the send was cancelled")
+    error = delivery.exception()
+    if error is None:
+        return None
+    if isinstance(error, _TOO_LARGE):
+        return MessageRejected("kafka.record.too-large", "",
+                               "the broker refuses a record this large for the raw topic")
+    return _unavailable(f"Kafka did not confirm the record ({type(error).__name__})")
+
+
+class RawSink:
+    def __init__(self, settings: MllpSettings, source: SourceSpec, log: Any) -> None:
+        self.source = source
+        self.topic = source.topic
+        self._settings = settings
+        self._log = log
+        self._producer: AIOKafkaProducer | None = None
+        self._connecting: asyncio.Task[AIOKafkaProducer | None] | None = None
+        self._failed_at: float | None = None
+        self._last_error = "not connected yet"
+
+    async def connect(self) -> bool:
+        """Try to reach Kafka now (respecting the retry interval); True when connected."""
+        with contextlib.suppress(StoreUnavailable):
+            await self._ensure()
+        return self._producer is not None
+
+    async def send(self, record: RawRecord) -> Delivery:
+        """Hand the record to the producer; the returned future settles on the broker's answer."""
+        producer = await self._ensure()
+        try:
+            return await producer.send(self.topic, record.value, key=record.key,
+                                       headers=record.headers)
+        except _TOO_LARGE:
+            raise MessageRejected("kafka.record.too-large", "",
+                                  "the record is larger than the producer may send") from None
+        except KafkaError as exc:
+            raise _unavailable(f"Kafka did not take the record ({type(exc).__name__})") from exc
+
+    async def check(self) -> str | None:
+        """Readiness: None when the broker answers and knows the raw topic, else why not."""
+        try:
+            producer = await self._ensure()
+            metadata = await asyncio.wait_for(producer.client.fetch_all_metadata(), 3.0)
+        except StoreUnavailable:
+            return f"kafka: {self._last_error}"
+        except (KafkaError, OSError, TimeoutError) as exc:
+            return f"kafka: no metadata answer ({type(exc).__name__})"
+        if self.topic not in metadata.topics():
+            return f"kafka: topic {self.topic} does not exist (run `silta topics apply`)"
+        return None
+
+    async def stop(self) -> None:
+        if self._connecting is not None:
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connecting
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            await self._flush_or_drop(producer)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(producer.stop(), 10)
+
+    async def _flush_or_drop(self, producer: AIOKafkaProducer) -> None:
+        try:
+            await asyncio.wait_for(producer.flush(), self._settings.mllp_send_timeout)
+        except TimeoutError:
+            # Every record still pending was answered AR (or not at all): its sender will
+            # send it again. aiokafka's stop() would wait for them forever while the broker
+            # is away (batches only expire when a partition has no leader), so fail them.
+            self._log.warning("records still unconfirmed at shutdown were dropped")
+            accumulator = getattr(producer, "_message_accumulator", None)
+            if accumulator is not None:
+                accumulator.fail_all(KafkaTimeoutError("the gateway is stopping"))
+
+    async def _ensure(self) -> AIOKafkaProducer:
+        if self._producer is not None:
+            return self._producer
+        loop = asyncio.get_running_loop()
+        retry = self._settings.mllp_kafka_retry_interval
+        if self._connecting is None:
+            if self._failed_at is not None and loop.time() - self._failed_at < retry:
+                raise _unavailable(f"Kafka is unavailable ({self._last_error})")
+            self._connecting = asyncio.create_task(self._connect())
+        # Shielded: a message that gives up waiting must not cancel the shared attempt.
+        producer = await asyncio.shield(self._connecting)
+        if producer is None:
+            raise _unavailable(f"Kafka is unavailable ({self._last_error})")
+        return producer
+
+    async def _connect(self) -> AIOKafkaProducer | None:
+        settings = self._settings
+        producer = AIOKafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap, client_id="silta-mllp-gateway",
+            acks="all", enable_idempotence=True, linger_ms=settings.mllp_linger_ms,
+            request_timeout_ms=max(1000, int(settings.mllp_send_timeout * 1000)),
+            max_request_size=settings.mllp_max_frame_bytes + _HEADROOM,
+        )
+        try:
+            await producer.start()
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            raise
+        except (KafkaError, OSError) as exc:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            self._failed_at = asyncio.get_running_loop().time()
+            self._last_error = f"{type(exc).__name__} at the configured bootstrap"
+            self._log.warning("kafka connection failed", error=type(exc).__name__,
+                              retry_in_s=settings.mllp_kafka_retry_interval)
+            return None
+        finally:
+            self._connecting = None
+        self._producer = producer
+        self._failed_at = None
+        self._log.info("kafka connected", topic=self.topic)
+        return producer

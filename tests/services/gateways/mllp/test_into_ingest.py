@@ -1,0 +1,26 @@
+"""What the gateway writes is what ingest consumes: a message sent over MLLP becomes
+contract events, and one with a translation problem (AA at the gateway) a dead letter."""
+
+from __future__ import annotations
+
+from services.gateways.mllp import MllpGateway
+from services.ingest.app import build_app as ingest_app
+from tests.services.gateways.mllp.support import MllpClient, adt, golden
+from tests.support.pipeline import PipelineTopics, ingest_settings, read_all
+
+
+async def test_gateway_records_are_translated_or_dead_lettered_by_ingest(
+        gateway: MllpGateway, topics: PipelineTopics, kafka_bootstrap: str) -> None:
+    good, bad = golden("adt_a01_v251"), adt("BADHETU9", hetu="010180-9001")
+    client = await MllpClient.connect(gateway.port)
+    assert (await client.request(good)).code == "AA"
+    assert (await client.request(bad)).code == "AA"
+    await client.close()
+    async with ingest_app(ingest_settings(kafka_bootstrap, topics)):
+        events = await read_all(kafka_bootstrap, topics.events, expected=3, settle=1.0)
+        letters = await read_all(kafka_bootstrap, topics.deadletter, expected=1, settle=0.5)
+    assert {dict(e.headers)["ce_source"] for e in events} == {
+        f"urn:silta:source:{topics.source_id('hl7v2')}".encode()}
+    assert len(events) == 3  # encounter.started + 2 diagnoses
+    assert [letter.value for letter in letters] == [bad]
+    assert dict(letters[0].headers)["silta-dl-code"].startswith(b"identity")
