@@ -12,9 +12,23 @@ class Service(str, Enum):
     ingest = "ingest"
     timeline = "timeline"
     mllp = "mllp"
+    http_ingest = "http-ingest"
+    api = "api"
 
 
 def _app_and_port(service: Service) -> tuple[Any, int]:
+    if service is Service.api:
+        from services.api.app import build_app as api_app
+        from services.api.settings import ApiSettings
+
+        api = ApiSettings()
+        return api_app(api), api.api_port
+    if service is Service.http_ingest:
+        from services.gateways.http.app import build_app as http_app
+        from services.gateways.http.settings import HttpIngestSettings
+
+        http = HttpIngestSettings()
+        return http_app(http), http.http_ingest_port
     if service is Service.mllp:
         from services.gateways.mllp.app import build_app as mllp_app
         from services.gateways.mllp.settings import MllpSettings

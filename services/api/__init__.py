@@ -1,0 +1,1 @@
+"""The timeline query API (FastAPI): `services.api.app.build_app(settings)`."""

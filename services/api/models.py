@@ -1,0 +1,63 @@
+"""Response models of the query API: the contract's TimelineEntry plus its `view`, and
+the page and list wrappers around it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal, cast
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.timeline import HEX32, TimelineEntry
+from services.timeline.store import StoredEntry
+
+View = Literal["current", "superseded", "retracted"]
+
+
+class TimelineEntryView(TimelineEntry):
+    """A timeline entry (contract `fi.silta.timeline.entry.v1`) and what later entries did
+    to it."""
+
+    view: View = Field(description="`current`: in the present view; `superseded`: a later "
+                       "amendment replaced it; `retracted`: its record was withdrawn")
+
+    @classmethod
+    def of(cls, stored: StoredEntry) -> TimelineEntryView:
+        # The stored entry was validated when it was written and again when read.
+        return cls.model_construct(**dict(stored.entry), view=cast(View, stored.view))
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TimelinePage(_Out):
+    client: str = Field(pattern=HEX32, description="the client pseudonym")
+    entries: list[TimelineEntryView] = Field(description="in timeline order (sequence)")
+    next_cursor: str | None = Field(
+        None, description="pass as `cursor` to get the next page; absent on the last page")
+
+
+class ClientSummary(_Out):
+    client: str = Field(pattern=HEX32, description="the client pseudonym")
+    health: int = Field(ge=0, description="current health entries")
+    social: int = Field(ge=0, description="current social-care entries")
+    total: int = Field(ge=0)
+
+
+class ClientList(_Out):
+    clients: list[ClientSummary] = Field(
+        description="clients with entries in both sectors first, then by entry count")
+
+
+class AuditRecordOut(_Out):
+    at: dt.datetime = Field(description="when the read happened (UTC)")
+    actor: str = Field(description="the token's actor")
+    action: str = Field(description="`timeline.read`, `entry.read`, `clients.list`, "
+                        "`audit.read` or `access.denied`")
+    client: str | None = Field(None, description="the client pseudonym read, if any")
+    detail: dict[str, Any] = Field(description="endpoint, filters and outcome")
+
+
+class AuditLog(_Out):
+    records: list[AuditRecordOut] = Field(description="newest first")

@@ -1,0 +1,1 @@
+"""The HTTP ingest gateway (FastAPI): `services.gateways.http.app.build_app(settings)`."""

@@ -1,0 +1,112 @@
+"""The gateway's one Kafka producer (acks=all, idempotent), shared by all requests.
+
+It connects in the background and keeps retrying, so the gateway starts, answers
+/health and says why it is not /ready while Kafka is away, and answers ingest requests
+with 503 instead of hanging. "Durably in Kafka" means the send future resolved with
+acks=all; only then does a request get 202. Concurrent requests share the producer's
+batches (linger_ms), so there is no per-request round trip of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError
+from aiokafka.structs import RecordMetadata
+
+from services.gateways.http.errors import BrokerUnavailable, RecordTooLarge
+from services.gateways.http.records import RawRecord
+from services.gateways.http.settings import HttpIngestSettings
+from services.logging import get_logger
+
+_HEADROOM = 64 * 1024  # key, headers and batch framing on top of the largest body
+
+
+class RawProducer:
+    def __init__(self, settings: HttpIngestSettings) -> None:
+        self._settings = settings
+        self._producer: AIOKafkaProducer | None = None
+        self._connector: asyncio.Task[None] | None = None
+        self._first_attempt = asyncio.Event()
+        self._log = get_logger(service="http-ingest")
+
+    @property
+    def connected(self) -> bool:
+        return self._producer is not None
+
+    def _new(self) -> AIOKafkaProducer:
+        s = self._settings
+        return AIOKafkaProducer(
+            bootstrap_servers=s.kafka_bootstrap, client_id="silta-http-ingest", acks="all",
+            enable_idempotence=True, linger_ms=s.http_linger_ms,
+            request_timeout_ms=int(s.http_kafka_timeout_s * 1000),
+            max_request_size=s.http_max_body_bytes + _HEADROOM,
+        )
+
+    async def start(self, wait: float = 10.0) -> None:
+        """Start connecting; wait (at most `wait` seconds) for the first attempt, so a
+        healthy broker is used from the first request on."""
+        self._connector = asyncio.create_task(self._connect(), name="silta-http-kafka-connect")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._first_attempt.wait(), wait)
+
+    async def _connect(self) -> None:
+        delay = 0.5
+        while True:
+            producer = self._new()
+            try:
+                await producer.start()
+            except (KafkaError, OSError) as exc:
+                self._first_attempt.set()
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                self._log.warning("kafka not reachable; retrying", retry_in=delay,
+                                  error=type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                continue
+            self._producer = producer
+            self._first_attempt.set()
+            self._log.info("kafka producer connected")
+            return
+
+    async def stop(self) -> None:
+        if self._connector is not None and not self._connector.done():
+            self._connector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connector
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            await producer.stop()  # flushes what is in flight
+
+    async def send(self, record: RawRecord) -> RecordMetadata:
+        """Send and wait for acks=all; BrokerUnavailable when Kafka does not confirm in time."""
+        producer = self._producer
+        if producer is None:
+            raise BrokerUnavailable("the gateway is not connected to Kafka")
+        try:
+            async with asyncio.timeout(self._settings.http_kafka_timeout_s):
+                delivery = await producer.send(record.topic, record.value, key=record.key,
+                                               headers=record.headers)
+                # Shielded: a timeout here must not cancel aiokafka's own future; the record
+                # may still land, and a re-send gets the same ce_id.
+                return await asyncio.shield(delivery)
+        except MessageSizeTooLargeError as exc:
+            raise RecordTooLarge(str(exc)) from exc
+        except TimeoutError as exc:
+            raise BrokerUnavailable("Kafka did not acknowledge the record in time") from exc
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"Kafka refused the record: {type(exc).__name__}") from exc
+
+    async def readiness(self, topics: list[str]) -> list[str]:
+        producer = self._producer
+        if producer is None:
+            return ["kafka producer not connected"]
+        try:
+            metadata = await asyncio.wait_for(producer.client.fetch_all_metadata(), 3.0)
+        except (KafkaError, OSError, TimeoutError):
+            return ["kafka brokers do not answer"]
+        return [f"raw topic {topic} does not exist" for topic in topics
+                if topic not in metadata.topics()]
