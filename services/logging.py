@@ -46,6 +46,7 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
             structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer,
         ], foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name])
     )
+    handler.addFilter(_quiet_expected_noise)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -53,6 +54,19 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     # a coordinator being found) at WARNING; only its errors are worth a line.
     logging.getLogger("aiokafka").setLevel(max(logging.ERROR, root.level))
     _configured = True
+
+
+_EXPECTED_NOISE = (
+    # Silta provisions topics itself (silta topics apply), so FastStream's reminder is moot.
+    "Auto create topics is disabled",
+    # A new broker elects its group coordinator in the first seconds; aiokafka retries.
+    "GroupCoordinatorNotAvailableError",
+)
+
+
+def _quiet_expected_noise(record: logging.LogRecord) -> bool:
+    message = record.getMessage()
+    return not any(noise in message for noise in _EXPECTED_NOISE)
 
 
 def get_logger(**context: Any) -> Any:

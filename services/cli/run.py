@@ -1,79 +1,76 @@
-"""`silta run`: Silta on embedded defaults, in one command."""
+"""`silta run [--demo]`: Silta on embedded defaults, in one command."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
-import uuid
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from deploy.local.broker import LocalKafka
-from services.kafka.topics import apply_topics, load_topics
-from services.settings import SiltaSettings
+from services.local.demo import feed, show_timeline
+from services.local.stack import (
+    Stack,
+    StackConfig,
+    dev_key,
+    local_broker,
+    serve,
+    start_stack,
+    wait_started,
+)
 
-app = typer.Typer()
 
-
-@app.command()
 def run(
-    demo: Annotated[bool, typer.Option(help="feed demo traffic and print a result")] = False,
+    demo: Annotated[bool, typer.Option(help="feed simulated traffic through the gateways and "
+                                       "print one client's unified timeline")] = False,
+    clients: Annotated[int, typer.Option(help="synthetic clients in the demo")] = 40,
+    seed: Annotated[int, typer.Option(help="demo traffic seed")] = 7,
+    exit_after_demo: Annotated[bool, typer.Option(help="stop once the demo is shown")] = False,
     kafka_port: Annotated[int, typer.Option(envvar="SILTA_KAFKA_PORT")] = 9092,
 ) -> None:
-    """Start Silta: a local broker when none is configured, then topics and services."""
-    settings = SiltaSettings()
-    local: LocalKafka | None = None
-    if "SILTA_KAFKA_BOOTSTRAP" not in os.environ:
-        local = LocalKafka(port=kafka_port)
-        already = local.pid() is not None
-        typer.echo(f"[1/3] local Apache Kafka {local.version} on {local.bootstrap} ...")
-        seconds = local.up()
-        typer.echo(f"      ready in {seconds:.1f}s")
-        bootstrap = local.bootstrap
-        if already:
-            local = None  # someone else started it; leave it running
-    else:
-        bootstrap = settings.kafka_bootstrap
-        typer.echo(f"[1/3] Kafka at {bootstrap}")
+    """Start every Silta service (local Kafka unless SILTA_KAFKA_BOOTSTRAP is set, topics,
+    ingest, timeline with SQLite, MLLP and HTTP gateways, query API) until Ctrl-C."""
+    started = time.monotonic()
+    config = StackConfig(kafka_port=kafka_port)
+    with local_broker(config, typer.echo) as (bootstrap, fresh):
+        asyncio.run(_main(bootstrap, fresh, config, demo, clients, seed, exit_after_demo,
+                          started))
+
+
+async def _main(bootstrap: str, fresh: bool, config: StackConfig, demo: bool, clients: int,
+                seed: int, exit_after_demo: bool, started: float) -> None:
+    say = typer.echo
+    stack = await start_stack(bootstrap, fresh, config, say)
+    finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    serving = asyncio.ensure_future(serve(stack, finished if exit_after_demo else None))
     try:
-        spec = load_topics(settings.topics_file)
-        report = asyncio.run(apply_topics(bootstrap, spec))
-        typer.echo(f"[2/3] topics: {len(report.changes)} checked, "
-                   f"{sum(c.action == 'created' for c in report.changes)} created")
+        await wait_started(stack)
         if demo:
-            topic = spec.sources[0].topic
-            echoed = asyncio.run(_round_trip(bootstrap, topic))
-            typer.echo(f"[3/3] produced to {topic} and read back: {echoed}")
+            key = dev_key(config.state_dir, lambda _: None)
+            await feed(stack, clients, seed, say, key)
+            await show_timeline(stack, say)
+            say(f"\nfirst unified timeline {time.monotonic() - started:.0f}s after the command")
+        _endpoints(stack, say)
+        if exit_after_demo:
+            finished.set_result(None)
+        else:
+            say("\nSilta is running. Ctrl-C stops every service"
+                + (" and the local broker." if fresh else "."))
+    except BaseException:
+        stack.stop()
+        raise
     finally:
-        if local is not None:
-            local.down()
+        await serving
 
 
-async def _round_trip(bootstrap: str, topic: str) -> str:
-    marker = f"silta-demo-{uuid.uuid4().hex[:8]}".encode()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        metadata = await producer.send_and_wait(topic, marker, key=b"demo")
-    finally:
-        await producer.stop()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        from aiokafka import TopicPartition
-
-        tp = TopicPartition(topic, metadata.partition)
-        consumer.assign([tp])
-        consumer.seek(tp, metadata.offset)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                for record in records:
-                    if record.value == marker:
-                        return f"{marker.decode()} (partition {tp.partition}, offset {record.offset})"
-        raise RuntimeError(f"{marker.decode()} did not come back from {topic}")
-    finally:
-        await consumer.stop()
+def _endpoints(stack: Stack, say: Callable[[str], None]) -> None:
+    say("\nendpoints")
+    say(f"  query API      {stack.api_url}/docs   token: {stack.api_token}")
+    say(f"  try            curl -H 'Authorization: Bearer {stack.api_token}' "
+        f"{stack.api_url}/clients")
+    say(f"  HTTP ingest    {stack.http_url}/docs   tokens per source: "
+        + ", ".join(f"{source}={token}" for source, token in stack.http_tokens.items()))
+    say(f"  MLLP (HL7 v2)  127.0.0.1:{stack.mllp_port}")
+    say("  health/metrics " + ", ".join(f"{name} {url}" for name, url in stack.endpoints.items()))
+    say(f"  Kafka          {stack.bootstrap}   store: {stack.store_url}")

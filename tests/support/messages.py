@@ -8,18 +8,14 @@ entry ids), then compared with what the real services published.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adapters.base import SourceInfo
-from adapters.errors import TranslationError
 from adapters.identity import Pseudonymiser
-from adapters.registry import translator
-from services.timeline.minimise import entry_id
 from services.timeline.policy import Policy
+from services.timeline.preview import Preview, preview
 from tests.support.pipeline import PipelineTopics
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -71,37 +67,8 @@ def person_messages(hetu: str, files: dict[str, list[str]] = PERSON_FILES) -> li
     return messages
 
 
-@dataclass(frozen=True)
-class Expected:
-    entry_ids: frozenset[str]
-    dropped: int
-    failed: int
-
-
 def expected_timeline(messages: list[SourceMessage], topics: PipelineTopics,
-                      policy: Policy = Policy()) -> Expected:
+                      policy: Policy = Policy()) -> Preview:
     """The entry ids the timeline should hold for these messages, once each."""
-    pseudonymiser = Pseudonymiser(topics.key.encode(), "k1")
-    ids: set[str] = set()
-    seen: set[tuple[str, str]] = set()
-    dropped = failed = 0
-    now = dt.datetime.now(dt.timezone.utc)
-    for message in messages:
-        source = SourceInfo(topics.source_id(message.fmt),
-                            "social" if message.fmt == "social" else "health", now)
-        try:
-            events = translator(message.fmt)(message.payload, source)
-        except TranslationError:
-            failed += 1
-            continue
-        for event in events:
-            key = (event.envelope.source, event.envelope.id)
-            if key in seen:
-                continue
-            seen.add(key)
-            decision = policy.decide(event)
-            if decision.keep or decision.withdraw:
-                ids.add(entry_id(pseudonymiser, *key))
-            else:
-                dropped += 1
-    return Expected(frozenset(ids), dropped, failed)
+    return preview(((m.fmt, topics.source_id(m.fmt), m.payload) for m in messages),
+                   Pseudonymiser(topics.key.encode(), "k1"), policy)

@@ -23,8 +23,10 @@ def _parse_time(value: Any) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
 
 
+# BEGIN IMMEDIATE takes the write lock before migrations read what is applied, so two
+# processes opening one file (timeline and API in `silta run`) migrate once, in turn.
 SQLITE = Dialect("sqlite", "?", "TEXT", "TEXT", "INTEGER PRIMARY KEY AUTOINCREMENT",
-                 _sqlite_time, _parse_time, None)
+                 _sqlite_time, _parse_time, "BEGIN IMMEDIATE")
 POSTGRES = Dialect("postgresql", "%s", "TIMESTAMPTZ", "JSONB", "BIGSERIAL PRIMARY KEY",
                    lambda v: v, _parse_time, "SELECT pg_advisory_xact_lock(7310019)")
 

@@ -58,7 +58,7 @@ def migrations(d: Dialect) -> list[str]:
             recorded_at  {d.timestamp} NOT NULL,
             entry        {d.json} NOT NULL
         );
-        CREATE UNIQUE INDEX IF NOT EXISTS timeline_client_sequence
+        CREATE INDEX IF NOT EXISTS timeline_client_sequence
             ON timeline_entries (client, sequence);
         CREATE INDEX IF NOT EXISTS timeline_root ON timeline_entries (root_id);
         CREATE INDEX IF NOT EXISTS timeline_client_time ON timeline_entries (client, occurred_at);

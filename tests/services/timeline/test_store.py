@@ -123,3 +123,14 @@ async def test_migrations_run_once_and_reopen_cleanly(store: TimelineStore) -> N
         assert await again.count() == 1
     finally:
         await again.close()
+
+
+async def test_concurrent_opens_of_one_sqlite_file_migrate_once(tmp_path: Path) -> None:
+    import asyncio
+
+    url = f"sqlite:///{tmp_path}/shared.sqlite3"
+    stores = [open_store(url) for _ in range(16)]
+    await asyncio.gather(*(s.open() for s in stores))
+    await stores[0].upsert([entry(1)])
+    assert [await s.count() for s in stores] == [1] * 16
+    await asyncio.gather(*(s.close() for s in stores))

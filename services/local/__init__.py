@@ -1,0 +1,1 @@
+"""Silta on embedded defaults in one process: `silta run` and its demo."""

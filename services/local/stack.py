@@ -1,0 +1,185 @@
+"""Every Silta service in one process on embedded defaults: what `silta run` starts.
+
+A local Kafka broker (unless SILTA_KAFKA_BOOTSTRAP names one), the topics, ingest,
+timeline with its SQLite store, the MLLP and HTTP gateways and the query API, each served
+by uvicorn in one event loop. A development pseudonym key and bearer tokens are made up
+when none are configured, and said so in the output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import signal
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from deploy.local.broker import LocalKafka, cache_root
+from services.api.app import build_app as api_app
+from services.api.settings import ApiSettings
+from services.gateways.http.app import build_app as http_app
+from services.gateways.http.settings import HttpIngestSettings
+from services.gateways.mllp.app import build_app as mllp_app
+from services.gateways.mllp.settings import MllpSettings
+from services.ingest.app import build_app as ingest_app
+from services.ingest.settings import IngestSettings
+from services.kafka.topics import TopicsFile, apply_topics, load_topics
+from services.settings import SiltaSettings
+from services.timeline.app import build_app as timeline_app
+from services.timeline.settings import TimelineSettings
+
+Say = Callable[[str], None]
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the stack stops every server together."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+@dataclass
+class StackConfig:
+    state_dir: Path = field(default_factory=lambda: cache_root() / "run" / "silta")
+    kafka_port: int = 9092
+    host: str = "127.0.0.1"
+
+
+@dataclass
+class Stack:
+    """The running services; `endpoints` says where each one answers."""
+
+    bootstrap: str
+    spec: TopicsFile
+    api_url: str
+    api_token: str
+    http_url: str
+    http_tokens: dict[str, str]
+    mllp_port: int
+    store_url: str
+    endpoints: dict[str, str]
+    servers: list[_Server] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.should_exit = True
+
+
+def dev_key(state_dir: Path, say: Say) -> str:
+    if os.environ.get("SILTA_PSEUDONYM_KEY") or os.environ.get("SILTA_PSEUDONYM_KEY_FILE"):
+        return os.environ.get("SILTA_PSEUDONYM_KEY") or Path(
+            os.environ["SILTA_PSEUDONYM_KEY_FILE"]).read_text().strip()
+    path = state_dir / "pseudonym.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    say(f"      pseudonym key: a development key in {path} (set SILTA_PSEUDONYM_KEY for real use)")
+    return path.read_text().strip()
+
+
+@contextlib.contextmanager
+def local_broker(config: StackConfig, say: Say) -> Iterator[tuple[str, bool]]:
+    """(bootstrap, fresh): SILTA_KAFKA_BOOTSTRAP, or a local broker started (and stopped) here."""
+    if bootstrap := os.environ.get("SILTA_KAFKA_BOOTSTRAP"):
+        say(f"[1/4] Kafka at {bootstrap} (SILTA_KAFKA_BOOTSTRAP)")
+        yield bootstrap, False
+        return
+    broker = LocalKafka(port=config.kafka_port)
+    ours = broker.pid() is None
+    say(f"[1/4] Apache Kafka {broker.version} on {broker.bootstrap}"
+        + (" (already running)" if not ours else " (local, KRaft; first run fetches it "
+           "from Maven Central)"))
+    seconds = broker.up()
+    if ours:
+        say(f"      ready in {seconds:.1f}s")
+    try:
+        yield broker.bootstrap, ours
+    finally:
+        if ours:
+            broker.down()
+
+
+async def start_stack(bootstrap: str, fresh: bool, config: StackConfig, say: Say) -> Stack:
+    """Provision topics, then start every service; returns once they all listen."""
+    spec = load_topics(SiltaSettings().topics_file)
+    report = await apply_topics(bootstrap, spec)
+    created = sum(c.action == "created" for c in report.changes)
+    say(f"[2/4] topics: {len(report.changes)} checked, {created} created")
+    state = config.state_dir
+    if fresh:  # a new broker has an empty log, so the store must start empty too
+        for stale in state.glob("timeline.sqlite3*"):
+            stale.unlink()
+    key = dev_key(state, say)
+    # The demo's output is the point; service logs say only what needs attention.
+    common: dict[str, Any] = {"kafka_bootstrap": bootstrap,
+                              "log_level": os.environ.get("SILTA_LOG_LEVEL", "WARNING")}
+    store_url = os.environ.get("SILTA_STORE_URL", f"sqlite:///{state / 'timeline.sqlite3'}")
+    api_token = secrets.token_urlsafe(24)
+    http_tokens = {s.id: secrets.token_urlsafe(24) for s in spec.sources if s.format != "hl7v2"}
+    ingest = IngestSettings(**common, pseudonym_key=key)
+    timeline = TimelineSettings(**common, pseudonym_key=key, store_url=store_url)
+    mllp = MllpSettings(**common)
+    http = HttpIngestSettings(**common, http_tokens=http_tokens)
+    api = ApiSettings(**common, store_url=store_url, api_tokens=_api_tokens(api_token))
+    apps = {
+        "ingest": (ingest_app(ingest), ingest.ingest_http_port),
+        "timeline": (timeline_app(timeline), timeline.timeline_http_port),
+        "mllp": (mllp_app(mllp), mllp.mllp_http_port),
+        "http-ingest": (http_app(http), http.http_ingest_port),
+        "api": (api_app(api), api.api_port),
+    }
+    servers = [_Server(uvicorn.Config(app, host=config.host, port=port, log_config=None,
+                                      access_log=False, lifespan="on"))
+               for app, port in apps.values()]
+    stack = Stack(
+        bootstrap=bootstrap, spec=spec, api_url=f"http://{config.host}:{api.api_port}",
+        api_token=api_token, http_url=f"http://{config.host}:{http.http_ingest_port}",
+        http_tokens=http_tokens, mllp_port=mllp.mllp_port, store_url=store_url,
+        endpoints={name: f"http://{config.host}:{port}" for name, (_, port) in apps.items()},
+        servers=servers,
+    )
+    return stack
+
+
+def _api_tokens(token: str) -> str:
+    import json
+
+    return json.dumps({token: {"actor": "evaluator:local-demo",
+                               "scopes": ["timeline:read", "audit:read"]}})
+
+
+async def serve(stack: Stack, until: asyncio.Future[None] | None = None) -> None:
+    """Run every server until SIGINT/SIGTERM (or `until` resolves), then stop them all."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stack.stop)
+    stack.tasks = [asyncio.ensure_future(server.serve()) for server in stack.servers]
+    if until is not None:
+        until.add_done_callback(lambda _: stack.stop())
+    try:
+        await asyncio.gather(*stack.tasks, return_exceptions=True)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+
+async def wait_started(stack: Stack, timeout: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not all(server.started for server in stack.servers):
+        # uvicorn ends serve() (or exits) when a port is taken or a lifespan fails.
+        if any(task.done() for task in stack.tasks) or loop.time() > deadline:
+            stack.stop()
+            raise RuntimeError("a service did not start (is a port in use?); see the log above")
+        await asyncio.sleep(0.1)
