@@ -20,10 +20,10 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from adapters.errors import TranslationError
+from contracts.errors import ContractError
 from contracts.events import ContractEvent, ContractViolation, make_event
 from contracts.failures import describe_expected
-from contracts.errors import ContractError
-from adapters.errors import TranslationError
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024
 
@@ -80,7 +80,7 @@ def build_event(
     except ContractError as exc:
         raise TranslationError("contract.violation", location + exc.pointer, str(exc)) from None
     except ValidationError as exc:  # the envelope refused an id, subject or time
-        first = exc.errors()[0]
-        header = f"/headers/ce_{first['loc'][0]}" if first["loc"] else "/headers"
+        error = exc.errors()[0]
+        header = f"/headers/ce_{error['loc'][0]}" if error["loc"] else "/headers"
         raise TranslationError("contract.violation", header,
-                               f"the envelope expects {describe_expected(first)}") from None
+                               f"the envelope expects {describe_expected(error)}") from None

@@ -12,10 +12,10 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+from adapters.errors import TranslationError
 from contracts import systems
 from contracts.errors import ContractError
 from contracts.hetu import Hetu, parse_hetu
-from adapters.errors import TranslationError
 
 MIN_KEY_BYTES = 32
 

@@ -67,7 +67,9 @@ def _resource_names(annotation: Any) -> tuple[str, ...]:
     return tuple(name for arg in args for name in _resource_names(arg))
 
 
-H, S, C = "health", "social", "common"
+H: Sector = "health"
+S: Sector = "social"
+C: Sector = "common"
 CATALOGUE: tuple[EventSpec, ...] = (
     EventSpec("fi.silta.health.encounter.started.v1", H, p.EncounterStarted,
               "A visit or stay began (or was registered as planned/arrived): HL7 A01/A04."),

@@ -9,7 +9,7 @@ extension attribute naming the `id` of the event an amendment or retraction corr
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -17,8 +17,8 @@ from contracts.errors import ContractError
 from contracts.failures import describe_expected, describe_found
 from contracts.systems import SILTA_CANONICAL
 
-FHIR_JSON = "application/fhir+json"
-SILTA_JSON = "application/json"
+FHIR_JSON: Final = "application/fhir+json"
+SILTA_JSON: Final = "application/json"
 _TEXT = r"^[^\x00-\x1f\x7f]+$"
 # Catalogue events and Silta's own records (e.g. fi.silta.timeline.entry.v1).
 ENVELOPE_TYPE_PATTERN = r"^fi\.silta\.[a-z][a-z-]*(\.[a-z][a-z-]*)+\.v[1-9][0-9]*$"
@@ -75,7 +75,7 @@ def headers_to_dict(headers: Headers | Mapping[str, bytes | str]) -> dict[str, s
     """Decode header values as UTF-8; undecodable values become a ContractError."""
     items = headers.items() if isinstance(headers, dict | Mapping) else headers
     try:  # the hot path: Kafka gives a tuple of (str, bytes) pairs
-        return {name: raw.decode() if type(raw) is bytes else raw for name, raw in items}
+        return {name: raw.decode() if isinstance(raw, bytes) else str(raw) for name, raw in items}
     except UnicodeDecodeError:
         pass
     out: dict[str, str] = {}

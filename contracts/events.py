@@ -24,7 +24,6 @@ from contracts.envelope import (
 from contracts.errors import ContractError
 from contracts.failures import from_validation_error
 
-
 # Where each resource names its client; the rest use `subject`.
 _CLIENT_ELEMENT = {"EpisodeOfCare": "patient", "Task": "for_"}
 

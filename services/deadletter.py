@@ -45,7 +45,7 @@ def to_deadletter(record: Any, reason: DeadLetterReason, topic: str) -> OutRecor
         (PREFIX + "source-topic", record.topic.encode()),
         (PREFIX + "source-partition", str(record.partition).encode()),
         (PREFIX + "source-offset", str(record.offset).encode()),
-        (PREFIX + "failed-at", dt.datetime.now(dt.timezone.utc).isoformat().encode()),
+        (PREFIX + "failed-at", dt.datetime.now(dt.UTC).isoformat().encode()),
     ]
     return OutRecord(topic=topic, value=record.value or b"", key=record.key, headers=headers)
 

@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -44,8 +43,8 @@ NonEmpty = Annotated[str, Field(min_length=1, max_length=1024)]
 Code = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\s]+( [^\s]+)*$")]
 Uri = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^\S+$")]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9\-.]{1,64}$")]
-_EARLIEST = dt.datetime(1800, 1, 1, tzinfo=dt.timezone.utc)
-_LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.timezone.utc)
+_EARLIEST = dt.datetime(1800, 1, 1, tzinfo=dt.UTC)
+_LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 Instant = Annotated[AwareDatetime, Field(ge=_EARLIEST, lt=_LATEST)]
 """Every time in the profiles carries a zone offset, so entries sort across sources."""
 
@@ -72,7 +71,8 @@ class Identifier(FhirModel):
 class Reference(FhirModel):
     """A literal (`reference`) or logical (`identifier`) reference; no `display`, it may hold a name."""
 
-    reference: str | None = Field(None, max_length=256, pattern=r"^(#[A-Za-z0-9\-.]{1,64}|[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64})$")
+    reference: str | None = Field(
+        None, max_length=256, pattern=r"^(#[A-Za-z0-9\-.]{1,64}|[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64})$")
     type: str | None = Field(None, pattern=r"^[A-Z][A-Za-z]+$")
     identifier: Identifier | None = None
 

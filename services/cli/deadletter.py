@@ -21,7 +21,7 @@ Stage = Annotated[str | None, typer.Option(help="ingest or timeline")]
 
 
 def _when(letter: DeadLetter) -> str:
-    return dt.datetime.fromtimestamp(letter.timestamp_ms / 1000, dt.timezone.utc).strftime(
+    return dt.datetime.fromtimestamp(letter.timestamp_ms / 1000, dt.UTC).strftime(
         "%Y-%m-%d %H:%M:%S")
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
 
-class Service(str, Enum):
+class Service(StrEnum):
     ingest = "ingest"
     timeline = "timeline"
     mllp = "mllp"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +18,7 @@ from services.kafka.topics import load_topics
 from services.settings import SiltaSettings
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     hl7v2 = "hl7v2"
     fhir = "fhir"
     social = "social"
@@ -46,7 +46,7 @@ def translate(
         typer.echo(f"silta: no {fmt.value} source {source or ''} in {SiltaSettings().topics_file}",
                    err=True)
         raise typer.Exit(2)
-    info = SourceInfo(sources[0].id, sources[0].sector, dt.datetime.now(dt.timezone.utc))
+    info = SourceInfo(sources[0].id, sources[0].sector, dt.datetime.now(dt.UTC))
     try:
         events = translator(fmt.value)(data, info)
     except TranslationError as error:

@@ -72,7 +72,7 @@ class IngestProcessor:
 
     def translate(self, route: Route, record: ConsumerRecord[Any, Any]) -> list[OutRecord]:
         source = SourceInfo(route.source_id, route.sector,  # type: ignore[arg-type]
-                            dt.datetime.fromtimestamp(record.timestamp / 1000, dt.timezone.utc))
+                            dt.datetime.fromtimestamp(record.timestamp / 1000, dt.UTC))
         try:
             events = route.translate(record.value or b"", source)
         except TranslationError as error:

@@ -10,6 +10,7 @@ committed is repeated.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -105,10 +106,9 @@ class TransactionalStage(ConsumerRebalanceListener):  # type: ignore[misc]
             self.log.warning("transaction aborted; partition rewound for retry",
                              topic=tp.topic, partition=tp.partition,
                              error=type(error).__name__, retry=self._failures)
-            try:
+            # If the partition was revoked meanwhile, its next owner starts from the commit.
+            with contextlib.suppress(IllegalStateError, AssertionError):
                 message.consumer.seek(tp, slices[tp][0].offset)
-            except (IllegalStateError, AssertionError):
-                pass  # the partition was revoked meanwhile; its next owner starts from the commit
             await self.producers.drop(tp)
         # Back off so a broker outage does not become a hot loop.
         await asyncio.sleep(min(10.0, 0.25 * 2 ** min(self._failures, 6)))

@@ -8,7 +8,6 @@ keys between partitions and breaks per-client order for in-flight data.
 from __future__ import annotations
 
 import asyncio
-
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal

@@ -130,7 +130,7 @@ async def start_stack(bootstrap: str, fresh: bool, config: StackConfig, say: Say
     mllp = MllpSettings(**common)
     http = HttpIngestSettings(**common, http_tokens=http_tokens)
     api = ApiSettings(**common, store_url=store_url, api_tokens=_api_tokens(api_token))
-    apps = {
+    apps: dict[str, tuple[Any, int]] = {
         "ingest": (ingest_app(ingest), ingest.ingest_http_port),
         "timeline": (timeline_app(timeline), timeline.timeline_http_port),
         "mllp": (mllp_app(mllp), mllp.mllp_http_port),

@@ -6,6 +6,8 @@ makes tests independent of each other.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -15,7 +17,7 @@ class ServiceMetrics:
     def __init__(self, service: str) -> None:
         self.service = service
         self.registry = CollectorRegistry()
-        labels = {"registry": self.registry, "namespace": "silta"}
+        labels: dict[str, Any] = {"registry": self.registry, "namespace": "silta"}
         self.consumed = Counter("consumed_records", "Records consumed",
                                 ["service", "topic"], **labels)
         self.produced = Counter("produced_records", "Records produced (committed transactions)",

@@ -32,7 +32,7 @@ def preview(messages: Iterable[tuple[str, str, bytes]], pseudonymiser: Pseudonym
     ids: set[str] = set()
     seen: set[tuple[str, str]] = set()
     dropped = failed = 0
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     for fmt, source_id, payload in messages:
         source = SourceInfo(source_id, "social" if fmt == "social" else "health", now)
         try:

@@ -11,7 +11,7 @@ from contracts.errors import ContractError
 
 GOOD = Envelope(id="8812:encounter.started", source="urn:silta:source:hospital-adt",
                 type="fi.silta.health.encounter.started.v1",
-                time=dt.datetime(2025, 3, 3, 8, 30, tzinfo=dt.timezone.utc),
+                time=dt.datetime(2025, 3, 3, 8, 30, tzinfo=dt.UTC),
                 subject="Encounter/8812", corrects=None)
 
 

@@ -28,7 +28,7 @@ from contracts.hetu import CENTURY, make_hetu
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "contracts" / "examples" / "v1"
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")
-OFFSETS = [dt.timezone.utc, *(dt.timezone(dt.timedelta(hours=h)) for h in (-5, 2, 3, 14))]
+OFFSETS = [dt.UTC, *(dt.timezone(dt.timedelta(hours=h)) for h in (-5, 2, 3, 14))]
 
 
 def example(spec: EventSpec) -> dict[str, Any]:

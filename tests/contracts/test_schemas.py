@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -84,7 +83,8 @@ def test_checker_flags_a_narrowed_nested_type() -> None:
            "$defs": {"A": {"type": "object", "properties": {"n": {"type": ["number", "string"]}}}}}
     new = copy.deepcopy(old)
     new["$defs"]["A"]["properties"]["n"]["type"] = "number"
-    assert breaking_changes(old, new) == ["/a/n: type narrowed from ['integer', 'number', 'string'] to ['integer', 'number']"]
+    assert breaking_changes(old, new) == [
+        "/a/n: type narrowed from ['integer', 'number', 'string'] to ['integer', 'number']"]
 
 
 def test_checker_accepts_an_added_optional_field_and_a_widened_enum() -> None:

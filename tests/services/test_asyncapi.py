@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ASYNCAPI = Path(__file__).resolve().parents[2] / "contracts" / "asyncapi"
 
@@ -21,7 +22,10 @@ def test_asyncapi_document_matches_the_app(service: str, tmp_path: Path) -> None
     subprocess.run([str(faststream), "docs", "gen", "--yaml", "--factory",
                     f"services.{service}.app:build_app", "--out", str(out)],
                    env=env, check=True, capture_output=True, timeout=120)
-    committed = (ASYNCAPI / f"{service}.yaml").read_text()
-    assert out.read_text() == committed, (
+    committed = yaml.safe_load((ASYNCAPI / f"{service}.yaml").read_text())
+    # Compared as data: FastStream's channel order follows string hashing, which varies
+    # between processes.
+    assert yaml.safe_load(out.read_text()) == committed, (
         f"contracts/asyncapi/{service}.yaml is stale; regenerate it (contracts/asyncapi/README.md)")
-    assert "silta.timeline.v1" in committed or service == "ingest"
+    addresses = {channel["address"] for channel in committed["channels"].values()}
+    assert "silta.deadletter.v1" in addresses

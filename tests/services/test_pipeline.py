@@ -17,9 +17,9 @@ from contracts.hetu import make_hetu
 from contracts.timeline import TimelineEntry
 from services.deadletter import Filter, from_deadletter, read_deadletters, redrive
 from services.ingest.app import build_app as ingest_app
+from services.simulate import SimConfig, generate
 from services.timeline.app import build_app as timeline_app
 from services.timeline.store import Query, open_store
-from services.simulate import SimConfig, generate
 from tests.support.messages import (
     CORRECTION_FILES,
     SourceMessage,

@@ -20,8 +20,8 @@ from tests.support.pipeline import (
     PipelineTopics,
     TopicTail,
     ingest_settings,
-    read_all,
     make_topics,
+    read_all,
     timeline_settings,
 )
 from tests.support.processes import ServiceProcess

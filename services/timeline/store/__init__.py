@@ -16,7 +16,7 @@ __all__ = ["Page", "Query", "StoredEntry", "TimelineStore", "open_store"]
 
 def _sqlite_time(value: dt.datetime) -> str:
     # Fixed-width UTC text sorts in time order.
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _parse_time(value: Any) -> dt.datetime:

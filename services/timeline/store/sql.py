@@ -133,7 +133,7 @@ class SqlStore:
                 for statement in filter(str.strip, script.split(";")):
                     self._x(cur, statement)
                 self._x(cur, "INSERT INTO schema_migrations VALUES (?, ?)",
-                        (version, dt.datetime.now(dt.timezone.utc).isoformat()))
+                        (version, dt.datetime.now(dt.UTC).isoformat()))
 
     async def ping(self) -> bool:
         try:
@@ -178,7 +178,7 @@ class SqlStore:
         with self._tx() as cur:
             self._x(cur, "INSERT INTO audit_log (at, actor, action, client, detail) "
                          "VALUES (?, ?, ?, ?, ?)",
-                    (self.dialect.to_db_time(dt.datetime.now(dt.timezone.utc)), actor, action,
+                    (self.dialect.to_db_time(dt.datetime.now(dt.UTC)), actor, action,
                      client, detail))
 
     # --- reads -----------------------------------------------------------------------

@@ -29,7 +29,7 @@ class Record:
     partition: int = 0
     offset: int = 0
     key: bytes | None = b"k"
-    timestamp: int = int(dt.datetime(2025, 3, 3, tzinfo=dt.timezone.utc).timestamp() * 1000)
+    timestamp: int = int(dt.datetime(2025, 3, 3, tzinfo=dt.UTC).timestamp() * 1000)
     headers: list[tuple[str, bytes]] = field(default_factory=list)
 
 

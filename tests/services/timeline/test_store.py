@@ -112,7 +112,7 @@ async def test_audit_log_keeps_who_what_when(store: TimelineStore) -> None:
     await store.audit("evaluator:demo", "timeline.read", CLIENT, "sectors=health")
     [record] = await store.audit_log()
     assert (record.actor, record.action, record.client) == ("evaluator:demo", "timeline.read", CLIENT)
-    assert abs((record.at - dt.datetime.now(dt.timezone.utc)).total_seconds()) < 60
+    assert abs((record.at - dt.datetime.now(dt.UTC)).total_seconds()) < 60
 
 
 async def test_migrations_run_once_and_reopen_cleanly(store: TimelineStore) -> None:
