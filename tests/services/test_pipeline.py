@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from adapters.registry import translator
@@ -74,12 +76,34 @@ async def store_count(url: str, expected: int) -> int:
         await store.close()
 
 
+def store_url_for(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path}/timeline.sqlite3"
+    server = request.getfixturevalue("postgres_url")
+    name = f"p_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+def stored_bytes(store_url: str, tmp_path: Path) -> bytes:
+    """Everything the store holds, as bytes to search."""
+    if store_url.startswith("sqlite"):
+        return b"".join(p.read_bytes() for p in tmp_path.glob("timeline.sqlite3*"))
+    with psycopg.connect(store_url) as conn:
+        rows = conn.execute("SELECT row_to_json(t)::text FROM timeline_entries t UNION ALL "
+                            "SELECT row_to_json(a)::text FROM audit_log a").fetchall()
+    return "\n".join(r[0] for r in rows).encode()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 async def test_one_person_from_three_formats_is_one_pseudonymised_timeline(
-        kafka_bootstrap: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+        kafka_bootstrap: str, tmp_path: Path, capfd: pytest.CaptureFixture[str], backend: str,
+        request: pytest.FixtureRequest) -> None:
     topics = await make_topics(kafka_bootstrap, tmp_path)
     messages = person_messages(HETU)
     expected = expected_timeline(messages, topics)
-    store_url = f"sqlite:///{tmp_path}/timeline.sqlite3"
+    store_url = store_url_for(backend, tmp_path, request)
     await send(kafka_bootstrap, topics, messages)
     async with running(ingest_app(ingest_settings(kafka_bootstrap, topics)),
                        timeline_app(timeline_settings(kafka_bootstrap, topics, store_url))):
@@ -95,7 +119,7 @@ async def test_one_person_from_three_formats_is_one_pseudonymised_timeline(
 
     published = b"".join(r.value + (r.key or b"") + b"".join(v for _, v in r.headers)
                          for r in records)
-    stored = b"".join(p.read_bytes() for p in tmp_path.glob("timeline.sqlite3*"))
+    stored = stored_bytes(store_url, tmp_path)
     logs = capfd.readouterr()
     for secret in NOT_ON_THE_TIMELINE:
         raw = secret.encode()
