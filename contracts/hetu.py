@@ -8,6 +8,7 @@ people), so nothing here normalises it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -40,6 +41,18 @@ def check_character(code: str) -> str:
 
 def parse_hetu(code: str, pointer: str = "") -> Hetu:
     """Validate `code`; raise ContractError (without the code) when it is not a valid HETU."""
+    if isinstance(code, str) and pointer == "":
+        return _parse_cached(code)
+    return _parse(code, pointer)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_cached(code: str) -> Hetu:
+    # A client appears in many events; validating their code once per process is enough.
+    return _parse(code, "")
+
+
+def _parse(code: str, pointer: str) -> Hetu:
     if not isinstance(code, str):
         raise ContractError(pointer, "a personal identity code string", type(code).__name__)
     match = _SHAPE.match(code)
