@@ -44,9 +44,9 @@ import httpx
 import yaml
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bench.timing import environment, write
+from bench.timing import environment, kafka_broker, write
 from contracts.timeline import Code, TimelineEntry
-from deploy.local.broker import LocalKafka, free_port
+from deploy.local.broker import free_port
 from services.kafka.topics import apply_topics, load_topics
 from services.timeline.store import open_store
 
@@ -56,19 +56,6 @@ PARTITIONS = 6
 LINGERS = (0, 1, 5)
 CLIENTS, PER_CLIENT = 200, 50
 Request = Callable[[httpx.AsyncClient, int], Awaitable[int]]
-
-
-@contextlib.contextmanager
-def broker() -> Iterator[tuple[str, str]]:
-    if bootstrap := os.environ.get("SILTA_KAFKA_BOOTSTRAP"):
-        yield bootstrap, "external (SILTA_KAFKA_BOOTSTRAP)"
-        return
-    local = LocalKafka(port=free_port(), run_dir=Path(tempfile.mkdtemp(prefix="silta-bench-")))
-    seconds = local.up()
-    try:
-        yield local.bootstrap, f"local Apache Kafka {local.version} (ready in {seconds:.1f}s)"
-    finally:
-        local.down()
 
 
 @contextlib.contextmanager
@@ -254,7 +241,7 @@ def main() -> None:
     cores = sorted(os.sched_getaffinity(0))
     core = cores[-1] if len(cores) > 1 else None
     folder = Path(tempfile.mkdtemp(prefix="silta-bench-api-"))
-    with broker() as (bootstrap, broker_note):
+    with kafka_broker() as (bootstrap, broker_note):
         ingest = asyncio.run(bench_ingest(bootstrap, folder, core, args.seconds, args.rounds))
     api = asyncio.run(bench_api(folder, core, args.seconds, args.rounds))
     result = {"benchmark": "services.gateways.http + services.api",

@@ -36,9 +36,9 @@ import httpx
 import yaml
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bench.timing import environment, write
+from bench.timing import environment, kafka_broker, write
 from contracts.hetu import make_hetu
-from deploy.local.broker import LocalKafka, free_port
+from deploy.local.broker import free_port
 from services.kafka.topics import apply_topics, load_topics
 
 START, END = b"\x0b", b"\x1c\r"
@@ -182,19 +182,6 @@ async def stored_records(bootstrap: str, topic: str) -> int:
 
 
 @contextlib.contextmanager
-def broker() -> Iterator[tuple[str, str]]:
-    if bootstrap := os.environ.get("SILTA_KAFKA_BOOTSTRAP"):
-        yield bootstrap, "external (SILTA_KAFKA_BOOTSTRAP)"
-        return
-    local = LocalKafka(port=free_port(), run_dir=Path(tempfile.mkdtemp(prefix="silta-bench-")))
-    seconds = local.up()
-    try:
-        yield local.bootstrap, f"local Apache Kafka {local.version} (ready in {seconds:.1f}s)"
-    finally:
-        local.down()
-
-
-@contextlib.contextmanager
 def gateway_process(env: dict[str, str], core: int | None,
                     log_path: Path) -> Iterator[tuple[int, int]]:
     port, http_port = free_port(), free_port()
@@ -242,7 +229,7 @@ def main() -> None:
     core = cores[-1] if len(cores) > 1 else None
     folder = Path(tempfile.mkdtemp(prefix="silta-bench-mllp-"))
     results: list[dict[str, Any]] = []
-    with broker() as (bootstrap, broker_note):
+    with kafka_broker() as (bootstrap, broker_note):
         topics_path, source = _topics_file(folder)
         spec = load_topics(topics_path)
         asyncio.run(apply_topics(bootstrap, spec))

@@ -28,8 +28,7 @@ from adapters.base import SourceInfo
 from adapters.errors import TranslationError
 from adapters.identity import Pseudonymiser
 from adapters.registry import translator
-from bench.timing import environment, write
-from deploy.local.broker import LocalKafka, free_port
+from bench.timing import environment, kafka_broker, write
 from services.simulate import SimConfig, generate
 from services.timeline.minimise import to_entry
 from services.timeline.preview import preview
@@ -49,7 +48,7 @@ def baseline(messages: list, key: bytes) -> tuple[int, float]:
     # preview stops at entry ids; building the entries is the rest of the timeline's work.
     started = time.process_time()
     for message in messages[: len(messages) // 4]:
-        source = SourceInfo(message.source_id, "health", dt.datetime.now(dt.timezone.utc))
+        source = SourceInfo(message.source_id, "health", dt.datetime.now(dt.UTC))
         try:
             events = translator(message.fmt)(message.payload, source)
         except TranslationError:
@@ -84,14 +83,16 @@ async def run_pipeline(bootstrap: str, messages: list, expected: int,
         workdir, "timeline")
     async with TopicTail(bootstrap, topics.timeline) as tail:
         started = time.monotonic()
-        ingest.start(), timeline.start()
+        ingest.start()
+        timeline.start()
         try:
             reached = await tail.until(expected, timeout=600)
             wall = time.monotonic() - started
             assert ingest.process and timeline.process
             cpu = _cpu_seconds(ingest.process.pid) + _cpu_seconds(timeline.process.pid)
         finally:
-            ingest.stop(), timeline.stop()
+            ingest.stop()
+            timeline.stop()
     stamps = sorted(r.timestamp for r in tail.records)
     return {"entries": reached, "wall_seconds": wall, "service_cpu_seconds": cpu,
             "first_to_last_entry_seconds": (stamps[-1] - stamps[0]) / 1000 if stamps else 0}
@@ -104,23 +105,14 @@ def main() -> None:
     args = parser.parse_args()
     messages = generate(SimConfig(clients=args.clients, seed=args.seed))
     expected, base_cpu = baseline(messages, secrets.token_bytes(32))
-    local = None
-    bootstrap = os.environ.get("SILTA_KAFKA_BOOTSTRAP")
-    with tempfile.TemporaryDirectory(prefix="silta-bench-") as tmp:
-        if bootstrap is None:
-            local = LocalKafka(port=free_port(), run_dir=Path(tmp) / "kafka")
-            local.up()
-            bootstrap = local.bootstrap
-        try:
-            measured = asyncio.run(run_pipeline(bootstrap, messages, expected, Path(tmp)))
-        finally:
-            if local is not None:
-                local.down()
+    with tempfile.TemporaryDirectory(prefix="silta-bench-") as tmp, \
+            kafka_broker() as (bootstrap, broker_note):
+        measured = asyncio.run(run_pipeline(bootstrap, messages, expected, Path(tmp)))
     pipeline_per_cpu = measured["entries"] / measured["service_cpu_seconds"]
     baseline_per_cpu = expected / base_cpu
     result = {
         "benchmark": "pipeline.end_to_end",
-        "environment": environment(),
+        "environment": {**environment(), "broker": broker_note},
         "clients": args.clients,
         "source_messages": len(messages),
         "expected_entries": expected,

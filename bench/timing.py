@@ -6,13 +6,15 @@ one run and reports ratios; absolute numbers are context, not verdicts.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
 import platform
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +66,19 @@ def write(name: str, payload: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2) + "\n")
     return path
+
+
+@contextlib.contextmanager
+def kafka_broker() -> Iterator[tuple[str, str]]:
+    """SILTA_KAFKA_BOOTSTRAP, or a throwaway local broker: (bootstrap, description)."""
+    from deploy.local.broker import LocalKafka, free_port
+
+    if bootstrap := os.environ.get("SILTA_KAFKA_BOOTSTRAP"):
+        yield bootstrap, "external (SILTA_KAFKA_BOOTSTRAP)"
+        return
+    local = LocalKafka(port=free_port(), run_dir=Path(tempfile.mkdtemp(prefix="silta-bench-")))
+    seconds = local.up()
+    try:
+        yield local.bootstrap, f"local Apache Kafka {local.version} (ready in {seconds:.1f}s)"
+    finally:
+        local.down()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import TypeVar
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -16,8 +17,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from tests.support.broker import Broker, acquire_broker
 from tests.support.postgres import Postgres, acquire_postgres
 
+T = TypeVar("T")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-_broker_notes: list[str] = []
+_server_notes: list[str] = []
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -31,39 +33,34 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for note in _broker_notes:
+    for note in _server_notes:
         terminalreporter.write_line(f"real servers: {note}")
 
 
-@pytest.fixture(scope="session")
-def kafka_broker(request: pytest.FixtureRequest) -> Iterator[Broker]:
+def _real_server(what: str, acquire: Callable[[], T]) -> T:
+    """A real server, or a skip that says why; with CI=true, a failure instead."""
     try:
-        broker = acquire_broker()
+        server = acquire()
     except Exception as exc:
-        message = f"no Kafka broker for integration tests: {type(exc).__name__}: {exc}"
-        _broker_notes.append(message)
+        message = f"no {what}: {type(exc).__name__}: {exc}"
+        _server_notes.append(message)
         if IN_CI:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    _broker_notes.append(broker.description)
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"\nkafka broker: {broker.description}")
+    _server_notes.append(server.description)  # type: ignore[attr-defined]
+    return server
+
+
+@pytest.fixture(scope="session")
+def kafka_broker() -> Iterator[Broker]:
+    broker = _real_server("Kafka broker for integration tests", acquire_broker)
     yield broker
     broker.stop()
 
 
 @pytest.fixture(scope="session")
-def postgres_server(request: pytest.FixtureRequest) -> Iterator[Postgres]:
-    try:
-        server = acquire_postgres()
-    except Exception as exc:
-        message = f"no PostgreSQL for store tests: {type(exc).__name__}: {exc}"
-        _broker_notes.append(message)
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    _broker_notes.append(server.description)
+def postgres_server() -> Iterator[Postgres]:
+    server = _real_server("PostgreSQL for store tests", acquire_postgres)
     yield server
     server.stop()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from importlib import import_module
 from typing import Annotated, Any
 
 import typer
@@ -16,36 +17,22 @@ class Service(StrEnum):
     api = "api"
 
 
+# service -> (module with build_app, settings class, settings field with the HTTP port)
+_SERVICES = {
+    Service.ingest: ("services.ingest", "IngestSettings", "ingest_http_port"),
+    Service.timeline: ("services.timeline", "TimelineSettings", "timeline_http_port"),
+    Service.mllp: ("services.gateways.mllp", "MllpSettings", "mllp_http_port"),
+    Service.http_ingest: ("services.gateways.http", "HttpIngestSettings", "http_ingest_port"),
+    Service.api: ("services.api", "ApiSettings", "api_port"),
+}
+
+
 def _app_and_port(service: Service) -> tuple[Any, int]:
-    if service is Service.api:
-        from services.api.app import build_app as api_app
-        from services.api.settings import ApiSettings
-
-        api = ApiSettings()
-        return api_app(api), api.api_port
-    if service is Service.http_ingest:
-        from services.gateways.http.app import build_app as http_app
-        from services.gateways.http.settings import HttpIngestSettings
-
-        http = HttpIngestSettings()
-        return http_app(http), http.http_ingest_port
-    if service is Service.mllp:
-        from services.gateways.mllp.app import build_app as mllp_app
-        from services.gateways.mllp.settings import MllpSettings
-
-        mllp = MllpSettings()
-        return mllp_app(mllp), mllp.mllp_http_port
-    if service is Service.ingest:
-        from services.ingest.app import build_app as ingest_app
-        from services.ingest.settings import IngestSettings
-
-        ingest = IngestSettings()
-        return ingest_app(ingest), ingest.ingest_http_port
-    from services.timeline.app import build_app as timeline_app
-    from services.timeline.settings import TimelineSettings
-
-    timeline = TimelineSettings()
-    return timeline_app(timeline), timeline.timeline_http_port
+    # Imported on demand: starting one service should not import the others.
+    package, settings_class, port_field = _SERVICES[service]
+    settings = getattr(import_module(f"{package}.settings"), settings_class)()
+    app = import_module(f"{package}.app").build_app(settings)
+    return app, int(getattr(settings, port_field))
 
 
 def serve(

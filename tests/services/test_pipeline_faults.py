@@ -78,7 +78,8 @@ async def test_kill_9_mid_stream_loses_nothing_and_duplicates_nothing(
     timeline = ServiceProcess("timeline", timeline_settings(kafka_bootstrap, topics, store),
                               tmp_path, "timeline")
     async with TopicTail(kafka_bootstrap, topics.timeline) as tail:
-        ingest.start(), timeline.start()
+        ingest.start()
+        timeline.start()
         producing = asyncio.ensure_future(send_under_load(kafka_bootstrap, topics, messages))
         try:
             await tail.until(len(expected) // 4)
@@ -93,7 +94,8 @@ async def test_kill_9_mid_stream_loses_nothing_and_duplicates_nothing(
             await asyncio.sleep(3)  # anything extra (a duplicate) would arrive now
         finally:
             producing.cancel()
-            ingest.stop(), timeline.stop()
+            ingest.stop()
+            timeline.stop()
         records = list(tail.records)
     assert ingest.log() and timeline.log()
     check(records, expected)
@@ -115,7 +117,8 @@ async def test_a_second_instance_takes_over_when_the_first_stops(
     second = ServiceProcess("timeline", settings, tmp_path, "timeline-b")
     half = len(messages) // 2
     async with TopicTail(kafka_bootstrap, topics.timeline) as tail:
-        ingest.start(), first.start()
+        ingest.start()
+        first.start()
         try:
             await send(kafka_bootstrap, topics, messages[:half])
             await tail.until(len(expected) // 5)
@@ -127,7 +130,9 @@ async def test_a_second_instance_takes_over_when_the_first_stops(
                 await diagnose(kafka_bootstrap, topics, [ingest, second])
             await asyncio.sleep(3)
         finally:
-            ingest.stop(), first.stop(), second.stop()
+            ingest.stop()
+            first.stop()
+            second.stop()
         records = list(tail.records)
     check(records, expected)
     rebuilt = {json.loads(line)["partition"] for line in second.log().splitlines()
