@@ -12,8 +12,8 @@ from services.api.audit import Auditor
 from services.api.auth import Authenticator
 from services.api.routes import audit_router, timeline_router
 from services.api.settings import ApiSettings
-from services.api.web import HttpMetrics, new_app
 from services.logging import configure_logging, get_logger
+from services.observability.http import HttpMetrics, new_app
 from services.timeline.store import open_store
 
 VERSION = "1.0.0"

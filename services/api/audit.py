@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 import psycopg
 
 from services.api.auth import Principal
-from services.api.web import ApiError
 from services.logging import get_logger
+from services.observability.http import ApiError
 from services.timeline.store import TimelineStore
 
 T = TypeVar("T")

@@ -17,8 +17,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.api.settings import TokenGrant
-from services.api.web import ApiError, unauthorized
 from services.logging import get_logger
+from services.observability.http import ApiError, unauthorized
 
 REALM = "silta-timeline"
 

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from services.api.web import ApiError
+from services.observability.http import ApiError
 
 PATTERN = r"^[A-Za-z0-9_-]{1,256}$"
 _VERSION = 1

@@ -22,7 +22,7 @@ from services.api.models import (
     TimelineEntryView,
     TimelinePage,
 )
-from services.api.web import ApiError, error_responses, reject_unknown_query
+from services.observability.http import ApiError, error_responses, reject_unknown_query
 from services.timeline.store import Query as StoreQuery
 from services.timeline.store import TimelineStore
 from services.timeline.store.base import AuditRecord

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.api.web import HttpMetrics, new_app
 from services.gateways.http.auth import SourceTokens
 from services.gateways.http.metrics import IngestMetrics
 from services.gateways.http.producer import RawProducer
@@ -16,6 +15,7 @@ from services.gateways.http.routes import Gateway, http_sources, ingest_router
 from services.gateways.http.settings import HttpIngestSettings
 from services.kafka.topics import load_topics
 from services.logging import configure_logging, get_logger
+from services.observability.http import HttpMetrics, new_app
 
 VERSION = "1.0.0"
 DESCRIPTION = """The HTTP edge for source systems that speak FHIR R4 or Silta's

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from fastapi.security import HTTPBearer
 from pydantic import SecretStr
 
-from services.api.web import ApiError, unauthorized
 from services.errors import ConfigError
+from services.observability.http import ApiError, unauthorized
 
 REALM = "silta-ingest"
 

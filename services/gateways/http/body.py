@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
-from services.api.web import ApiError
+from services.observability.http import ApiError
 
 MEDIA_TYPES = {
     "fhir": ("application/fhir+json", "application/json"),

@@ -1,4 +1,4 @@
-"""The gateway's own Prometheus metrics, beside the request metrics of services/api/web.py,
+"""The gateway's own Prometheus metrics, beside the request metrics of services/observability/http.py,
 in the same registry. Source labels are bounded: unknown sources count as `unknown`."""
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ from starlette.concurrency import run_in_threadpool
 from adapters.base import SourceInfo
 from adapters.errors import TranslationError
 from adapters.registry import translator
-from services.api.web import ApiError, error_responses, reject_unknown_query
 from services.gateways.http.auth import SourceTokens, bearer
 from services.gateways.http.body import media_type, parse_object, read_limited
 from services.gateways.http.errors import BrokerUnavailable, RecordTooLarge
@@ -31,6 +30,7 @@ from services.gateways.http.records import build_record
 from services.gateways.http.settings import HttpIngestSettings
 from services.kafka.topics import SourceSpec, TopicsFile
 from services.logging import get_logger
+from services.observability.http import ApiError, error_responses, reject_unknown_query
 
 HTTP_FORMATS = ("fhir", "social")
 
