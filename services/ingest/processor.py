@@ -56,6 +56,9 @@ class IngestProcessor:
     async def revoked(self, tps: set[TopicPartition]) -> None:
         pass
 
+    async def reset(self, tp: TopicPartition) -> None:
+        pass  # stateless: a retried slice translates to the same events
+
     async def process(self, tp: TopicPartition, records: Sequence[ConsumerRecord[Any, Any]]) -> Outcome:
         route = self.routes[tp.topic]
         out: list[OutRecord] = []

@@ -46,6 +46,9 @@ class Processor(Protocol):
 
     async def revoked(self, tps: set[TopicPartition]) -> None: ...
 
+    async def reset(self, tp: TopicPartition) -> None:
+        """A transaction on tp failed: forget what cannot be trusted (it may have committed)."""
+
 
 class TransactionalStage(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(
@@ -64,11 +67,9 @@ class TransactionalStage(ConsumerRebalanceListener):  # type: ignore[misc]
         self.metrics = metrics
         self.log = get_logger(service=service)
         self._failures = 0
-        self.assignment: set[TopicPartition] = set()
         self._in_flight: dict[TopicPartition, asyncio.Future[None]] = {}
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        self.assignment -= set(revoked)
         # A slice may be mid-commit on a revoked partition: let its transaction finish (or
         # fail) first. Stopping its producer under it would leave the commit waiting forever.
         pending = [f for tp, f in self._in_flight.items() if tp in revoked]
@@ -79,7 +80,6 @@ class TransactionalStage(ConsumerRebalanceListener):  # type: ignore[misc]
             await self.producers.drop(tp)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        self.assignment |= set(assigned)
         self.log.info("partitions assigned", partitions=sorted(f"{t.topic}/{t.partition}" for t in assigned))
         await self.processor.assigned(set(assigned))
 
@@ -110,6 +110,7 @@ class TransactionalStage(ConsumerRebalanceListener):  # type: ignore[misc]
             with contextlib.suppress(IllegalStateError, AssertionError):
                 message.consumer.seek(tp, slices[tp][0].offset)
             await self.producers.drop(tp)
+            await self.processor.reset(tp)
         # Back off so a broker outage does not become a hot loop.
         await asyncio.sleep(min(10.0, 0.25 * 2 ** min(self._failures, 6)))
 

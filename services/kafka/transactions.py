@@ -17,6 +17,7 @@ transaction before any new work is done.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -67,7 +68,10 @@ class PartitionProducers:
         async with self._lock:
             producer = self._producers.pop(tp, None)
         if producer is not None:
-            await producer.stop()
+            # A producer that failed is being discarded: its own errors on the way out
+            # must not escape into the batch handler.
+            with contextlib.suppress(Exception):
+                await producer.stop()
 
     async def close(self) -> None:
         async with self._lock:

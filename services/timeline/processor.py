@@ -57,6 +57,10 @@ class TimelineProcessor:
         for tp in tps:
             self._states.pop(tp.partition, None)
 
+    async def reset(self, tp: TopicPartition) -> None:
+        # A failed commit may still have landed; the log, not memory, says what did.
+        self._states.pop(tp.partition, None)
+
     async def _state(self, partition: int) -> PartitionState:
         state = self._states.get(partition)
         if state is None:
