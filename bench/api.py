@@ -44,7 +44,7 @@ import httpx
 import yaml
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bench.timing import environment, kafka_broker, write
+from bench.timing import environment, kafka_broker, wait_ready, write
 from contracts.timeline import Code, TimelineEntry
 from deploy.local.broker import free_port
 from services.kafka.topics import apply_topics, load_topics
@@ -76,14 +76,7 @@ def served(factory: str, env: dict[str, str], core: int | None,
                                    preexec_fn=pin, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{factory} did not become ready; see {log_path}")
-            time.sleep(0.2)
+        wait_ready(f"{base}/ready", process, factory, log_path)
         yield base, process.pid
     finally:
         process.terminate()

@@ -32,11 +32,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bench.timing import environment, kafka_broker, write
+from bench.timing import environment, kafka_broker, wait_ready, write
 from contracts.hetu import make_hetu
 from deploy.local.broker import free_port
 from services.kafka.topics import apply_topics, load_topics
@@ -195,14 +194,7 @@ def gateway_process(env: dict[str, str], core: int | None,
         process = subprocess.Popen([sys.executable, "-m", "services.gateways.mllp"], env=env,
                                    stdout=log, stderr=log, preexec_fn=pin)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{http_port}/ready", timeout=2).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the gateway did not become ready; see {log_path}")
-            time.sleep(0.2)
+        wait_ready(f"http://127.0.0.1:{http_port}/ready", process, "the gateway", log_path)
         yield port, process.pid
     finally:
         process.terminate()

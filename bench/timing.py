@@ -11,6 +11,7 @@ import gc
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -82,3 +83,18 @@ def kafka_broker() -> Iterator[tuple[str, str]]:
         yield local.bootstrap, f"local Apache Kafka {local.version} (ready in {seconds:.1f}s)"
     finally:
         local.down()
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], what: str, log_path: Path,
+               timeout: float = 30.0) -> None:
+    """Poll `url` (a /ready endpoint) until it answers 200, or fail naming the log."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not become ready; see {log_path}")
+        time.sleep(0.2)
