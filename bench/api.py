@@ -42,9 +42,8 @@ from typing import Any
 
 import httpx
 import yaml
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bench.timing import environment, kafka_broker, wait_ready, write
+from bench.timing import environment, kafka_broker, topic_size, wait_ready, write
 from contracts.timeline import Code, TimelineEntry
 from deploy.local.broker import free_port
 from services.kafka.topics import apply_topics, load_topics
@@ -126,16 +125,6 @@ async def best_of(rounds: int, run: Callable[[], Awaitable[dict[str, Any]]]) -> 
     return max(results, key=lambda r: r["requests_per_second"])
 
 
-async def end_offsets(bootstrap: str, topic: str) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
-        return sum((await consumer.end_offsets(tps)).values())
-    finally:
-        await consumer.stop()
-
-
 async def bench_ingest(bootstrap: str, folder: Path, core: int | None, seconds: float,
                        rounds: int) -> dict[str, Any]:
     source = f"bench-fhir-{uuid.uuid4().hex[:8]}"
@@ -170,7 +159,7 @@ async def bench_ingest(bootstrap: str, folder: Path, core: int | None, seconds: 
                 await load(base, post, concurrency, 0.5, pid)  # warm-up
                 results[f"linger_{linger}ms_clients_{concurrency}"] = await best_of(
                     rounds, lambda c=concurrency: load(base, post, c, seconds, pid))
-    stored = await end_offsets(bootstrap, spec.sources[0].topic)
+    stored = await topic_size(bootstrap, spec.sources[0].topic, PARTITIONS)
     if stored != accepted:
         raise RuntimeError(f"{accepted} requests got 202 but the topic holds {stored} records")
     results["accepted_202_total"] = results["records_on_topic"] = stored

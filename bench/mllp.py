@@ -33,9 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bench.timing import environment, kafka_broker, wait_ready, write
+from bench.timing import environment, kafka_broker, topic_size, wait_ready, write
 from contracts.hetu import make_hetu
 from deploy.local.broker import free_port
 from services.kafka.topics import apply_topics, load_topics
@@ -170,16 +169,6 @@ async def _round(port: int, pid: int, connections: int, seconds: float, worker: 
     }
 
 
-async def stored_records(bootstrap: str, topic: str) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
-        return sum((await consumer.end_offsets(tps)).values())
-    finally:
-        await consumer.stop()
-
-
 @contextlib.contextmanager
 def gateway_process(env: dict[str, str], core: int | None,
                     log_path: Path) -> Iterator[tuple[int, int]]:
@@ -243,7 +232,7 @@ def main() -> None:
                   f"  p99 {row['ack_ms_p99']:6.2f} ms  gateway "
                   f"{row['gateway_cpu_us_per_message']:5.0f} µs CPU/msg "
                   f"({row['gateway_cpu_utilisation']:.0%} of a core)", flush=True)
-        stored = asyncio.run(stored_records(bootstrap, topic))
+        stored = asyncio.run(topic_size(bootstrap, topic, PARTITIONS))
     if stored != counter.n:
         raise SystemExit(f"sent {counter.n} messages with AA but the topic holds {stored}")
     payload = {

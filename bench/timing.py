@@ -98,3 +98,16 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], what: str, log_path: 
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"{what} did not become ready; see {log_path}")
         time.sleep(0.2)
+
+
+async def topic_size(bootstrap: str, topic: str, partitions: int) -> int:
+    """How many records `topic` holds: the sum of its partitions' end offsets."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        return sum((await consumer.end_offsets(tps)).values())
+    finally:
+        await consumer.stop()

@@ -46,16 +46,7 @@ def _assess(t: Track, case: Case, notice: str, opened: dt.date) -> dt.date | Non
              task=case.task, process="2", case_id=case.case_id,
              note="service-need assessment started")
     done = calendar.next_working_day(started.date() + dt.timedelta(days=t.rng.randint(14, 60)))
-    finished = t.office(done)
-    need = t.chance(0.9)
-    t.social(finished, social.assessment("completed", record, "service-need", started,
-                                         finished, notice, need, case.task),
-             task=case.task, process="2", case_id=case.case_id, ban=True,
-             note="service-need assessment completed")
-    if need:
-        return done
-    care.close_case(t, case, t.office(done + dt.timedelta(days=t.rng.randint(3, 14))))
-    return None
+    return care.complete_need_assessment(t, case, record, started, done, notice)
 
 
 def _support(t: Track, case: Case, done: dt.date) -> None:

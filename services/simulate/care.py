@@ -132,3 +132,19 @@ def _measure(t: Track, case: Case, day: dt.date, role: str, total: float) -> Non
         t.social(later, content, task=case.task, process="4", case_id=case.case_id,
                  doc_id=doc, version=2, status="entered-in-error", created=when,
                  note="Kykyviisari withdrawn (entered-in-error)")
+
+
+def complete_need_assessment(t: Track, case: Case, record: str, started: dt.datetime,
+                             done: dt.date, notice: str) -> dt.date | None:
+    """Finish a service-need assessment; return the day services can start, or None when
+    no need was found (the case closes)."""
+    finished = t.office(done)
+    need = t.chance(0.9)
+    t.social(finished, social.assessment("completed", record, "service-need", started,
+                                         finished, notice, need, case.task),
+             task=case.task, process="2", case_id=case.case_id, ban=True,
+             note="service-need assessment completed")
+    if need:
+        return done
+    close_case(t, case, t.office(done + dt.timedelta(days=t.rng.randint(3, 14))))
+    return None

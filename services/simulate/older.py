@@ -60,16 +60,7 @@ def _assess(t: Track, case: Case, noticed: dt.date, notice: str) -> dt.date | No
              task=case.task, process="2", case_id=case.case_id,
              note=f"service-need assessment started after {used} working days")
     done = calendar.next_working_day(start_day + dt.timedelta(days=t.rng.randint(7, 40)))
-    finished = t.office(done)
-    need = t.chance(0.9)
-    t.social(finished, social.assessment("completed", record, "service-need", started,
-                                         finished, notice, need, case.task),
-             task=case.task, process="2", case_id=case.case_id, ban=True,
-             note="service-need assessment completed")
-    if need:
-        return done
-    care.close_case(t, case, t.office(done + dt.timedelta(days=t.rng.randint(3, 14))))
-    return None
+    return care.complete_need_assessment(t, case, record, started, done, notice)
 
 
 def _services(t: Track, case: Case, done: dt.date) -> None:

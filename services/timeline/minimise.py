@@ -62,14 +62,15 @@ def status_of(event: ContractEvent) -> Status:
 
 
 def to_entry(event: ContractEvent, pseudonymiser: Pseudonymiser, *, sector: str, sequence: int,
-             coarsen: bool = False, status: Status | None = None) -> TimelineEntry:
+             coarsen: bool = False, status: Status | None = None, this_id: str | None = None,
+             client: str | None = None) -> TimelineEntry:
+    """`this_id` and `client` may be passed when the caller already computed them."""
     envelope, resource = event.envelope, event.resource
-    system, value = event.client_identifier()
     labels = _labels(resource)
     corrects = envelope.corrects
     return TimelineEntry(
-        entry_id=entry_id(pseudonymiser, envelope.source, envelope.id),
-        client=pseudonymiser.pseudonym(system, value),
+        entry_id=this_id or entry_id(pseudonymiser, envelope.source, envelope.id),
+        client=client or pseudonymiser.pseudonym(*event.client_identifier()),
         key_version=pseudonymiser.version,
         sequence=sequence,
         sector=sector,  # type: ignore[arg-type]

@@ -133,7 +133,7 @@ class TimelineProcessor:
         entry = to_entry(
             event, self.pseudonymiser, sector=sector_of(event, self.sectors),
             sequence=sequence, coarsen=decision.coarsen,
-            status="retracted" if decision.withdraw else None,
+            status="retracted" if decision.withdraw else None, this_id=this_id, client=client,
         )
         if decision.withdraw:  # a ban arrived with a correction: take the record back
             entry = _withdrawn(entry)
