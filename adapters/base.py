@@ -14,10 +14,12 @@ Event id conventions (they make re-sends idempotent and let corrections find the
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import orjson
 from pydantic import ValidationError
 
 from adapters.errors import TranslationError
@@ -26,6 +28,9 @@ from contracts.events import ContractEvent, ContractViolation, make_event
 from contracts.failures import describe_expected
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024
+# FHIR resources realistically nest < 20 levels; the limit keeps recursive code (orjson.dumps,
+# pydantic, the minimiser) far from its recursion limit.
+MAX_JSON_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -84,3 +89,54 @@ def build_event(
         header = f"/headers/ce_{error['loc'][0]}" if error["loc"] else "/headers"
         raise TranslationError("contract.violation", header,
                                f"the envelope expects {describe_expected(error)}") from None
+
+
+def load_json(data: bytes, limit: int = MAX_JSON_DEPTH) -> Any:
+    """`data` parsed by orjson, with its nesting checked without recursion.
+
+    Raises TranslationError `json.malformed` (with line and column) or `input.too-deep` at
+    the JSON pointer of the first array or object deeper than `limit` (cut before the
+    first member name not shaped like an element name, so no input text is echoed; `""`
+    when orjson itself refuses the depth).
+    """
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if "depth" in exc.msg.lower() or "recursion" in exc.msg.lower():
+            raise _too_deep("", limit) from None
+        raise TranslationError("json.malformed", "",
+                               f"not well-formed JSON at line {exc.lineno}, column "
+                               f"{exc.colno}: {exc.msg}") from None
+    if not isinstance(value, (dict, list)):
+        return value
+    # Each entry: a container, its level (the top one is 1) and its path as (parent, key).
+    stack: list[tuple[Any, int, Any]] = [(value, 1, None)]
+    while stack:
+        node, depth, path = stack.pop()
+        children = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, child in children:
+            if isinstance(child, (dict, list)):
+                if depth >= limit:
+                    raise _too_deep(_pointer((path, key)), limit)
+                stack.append((child, depth + 1, (path, key)))
+    return value
+
+
+_ELEMENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+
+
+def _pointer(path: Any) -> str:
+    keys: list[int | str] = []
+    while path is not None:
+        path, key = path
+        keys.append(key)
+    pointer = ""
+    for key in reversed(keys):
+        if not (isinstance(key, int) or _ELEMENT_NAME.match(key)):
+            break  # no input text in errors: point at the container holding it instead
+        pointer += f"/{key}"
+    return pointer
+
+
+def _too_deep(location: str, limit: int) -> TranslationError:
+    return TranslationError("input.too-deep", location, f"the JSON nests deeper than {limit} levels")

@@ -13,8 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
+from adapters.base import load_json
 from adapters.errors import TranslationError
 from adapters.fhir_r4.rules import SUPPORTED
 
@@ -35,12 +34,7 @@ class Entry:
 def load(data: bytes) -> dict[str, Any]:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]  # a UTF-8 byte order mark is legal in the wild, not in JSON
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise TranslationError("json.malformed", "",
-                               f"not well-formed JSON at line {exc.lineno}, column "
-                               f"{exc.colno}: {exc.msg}") from None
+    value = load_json(data)
     if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
         raise TranslationError("fhir.resource.invalid", "",
                                "expected a JSON object with a resourceType string")

@@ -69,6 +69,8 @@ def declared_charset(data: bytes) -> str:
     end = min((i for i in (data.find(b"\r", start), data.find(b"\n", start)) if i >= 0),
               default=len(data))
     segment = data[start:end]
+    if len(segment) < 4:  # "MSH" alone: no field separator, so no MSH-18
+        return ""
     parts = segment.split(segment[3:4])
     if len(parts) < 18:
         return ""

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from adapters.base import SourceInfo, build_event, check_size
+from adapters.base import SourceInfo, build_event, check_size, load_json
 from adapters.errors import TranslationError
 from adapters.identity import validate_hetu
 from adapters.social.document import Client
@@ -32,6 +32,12 @@ PATIENT = "fi.silta.common.patient.identified.v1"
 
 def translate(data: bytes, source: SourceInfo) -> list[ContractEvent]:
     check_size(data)
+    try:
+        load_json(data)  # refuses deep nesting before pydantic's recursive validation
+    except TranslationError as exc:
+        if exc.code != "json.malformed":
+            raise
+        # pydantic parses differently at the edges (big integers): it reports malformed JSON
     try:
         event = RecordEvent.model_validate_json(data)
     except ValidationError as exc:

@@ -30,6 +30,12 @@ class ServiceMetrics:
         self.duplicates = Counter("duplicate_records",
                                   "Records recognised as already processed and skipped",
                                   ["service"], **labels)
+        self.record_conflicts = Counter(
+            "record_conflicts", "Records refused because their id belongs to another client",
+            ["service"], **labels)
+        self.store_conflicts = Counter(
+            "store_conflicts", "Entries the store already held with different content",
+            ["service"], **labels)
         self.batch_seconds = Histogram("batch_processing_seconds",
                                        "Time from receiving a batch to committing its transaction",
                                        ["service"], buckets=_LATENCY_BUCKETS, **labels)

@@ -48,7 +48,7 @@ def build_app(settings: TimelineSettings | None = None) -> AsgiFastStream:
         sectors={f"urn:silta:source:{s.id}": s.sector for s in spec.sources},
         timeline_topic=settings.timeline_topic,
         deadletter_topic=settings.deadletter_topic,
-        metrics=metrics,
+        metrics=metrics, owners=store,
     )
     stage = TransactionalStage(
         service="timeline", group_id=settings.timeline_group_id,

@@ -1,7 +1,9 @@
 """Materialise the timeline topic into the store: at-least-once, idempotent upserts.
 
 The store is a projection of the log. Offsets commit after the store transaction, so a
-crash in between redelivers a batch, and upserts by entry id make that harmless.
+crash in between redelivers a batch, and upserts by entry id make that harmless. An entry
+id that arrives again with other content is a divergence: counted, logged, recorded in
+`store_conflicts`, and found by `silta timeline verify`.
 """
 
 from __future__ import annotations
@@ -22,8 +24,13 @@ class Materialiser:
 
     async def handle(self, records: tuple[Any, ...]) -> None:
         entries = [TimelineEntry.model_validate_json(r.value) for r in records if r.value]
-        new = await self.store.upsert(entries)
+        result = await self.store.upsert(entries)
         if records:
             self.metrics.consumed.labels("timeline-store", records[0].topic).inc(len(records))
-        if new < len(entries):
-            self.metrics.duplicates.labels("timeline-store").inc(len(entries) - new)
+        redelivered = len(entries) - result.new - len(result.conflicts)
+        if redelivered:
+            self.metrics.duplicates.labels("timeline-store").inc(redelivered)
+        for conflict in result.conflicts:
+            self.metrics.store_conflicts.labels("timeline-store").inc()
+            self.log.error("store holds this entry id with other content; kept the stored one",
+                           entry_id=conflict.entry_id, fields=list(conflict.fields))

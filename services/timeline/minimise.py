@@ -12,6 +12,8 @@ from typing import Any
 
 from adapters.identity import Pseudonymiser
 from contracts import systems
+from contracts.codes import CodeProblem, check_code, check_unit
+from contracts.envelope import Envelope
 from contracts.events import ContractEvent
 from contracts.fhir.datatypes import CodeableConcept, Coding
 from contracts.timeline import Code, Status, TimelineEntry, Value
@@ -35,6 +37,31 @@ _ORGANISATION = ("serviceProvider", "managingOrganization", "performer")
 
 def entry_id(pseudonymiser: Pseudonymiser, source: str, event_id: str) -> str:
     return pseudonymiser.opaque("entry", source, event_id)
+
+
+def record_ref(pseudonymiser: Pseudonymiser, envelope: Envelope) -> str:
+    """The source record (source + `<ResourceType>/<record id>`) as an opaque reference."""
+    return pseudonymiser.opaque("record", envelope.source, envelope.subject or envelope.id)
+
+
+def check_codes(entry: TimelineEntry) -> None:
+    """Raise CodeProblem (located in the entry, never quoting the value) unless every code
+    and unit the entry would publish has its code system's shape."""
+    located: list[tuple[str, Code]] = [(f"/codes/{i}", c) for i, c in enumerate(entry.codes)]
+    if entry.service_task is not None:
+        located.append(("/service_task", entry.service_task))
+    if entry.value is not None and entry.value.code is not None:
+        located.append(("/value/code", entry.value.code))
+    for where, code in located:
+        try:
+            check_code(code.system, code.code)
+        except CodeProblem as problem:
+            raise problem.at(f"timeline entry {where}") from None
+    if entry.value is not None and entry.value.unit is not None:
+        try:
+            check_unit(entry.value.unit)
+        except CodeProblem as problem:
+            raise problem.at("timeline entry /value/unit") from None
 
 
 _SOCIAL_RESOURCES = {"EpisodeOfCare", "CarePlan", "Task"}
@@ -87,8 +114,7 @@ def to_entry(event: ContractEvent, pseudonymiser: Pseudonymiser, *, sector: str,
         service_task=_service_task(resource),
         organisation=None if coarsen else _organisation(resource),
         episode=None if coarsen else _episode(resource, envelope.source, pseudonymiser),
-        source_ref=pseudonymiser.opaque("record", envelope.source,
-                                        envelope.subject or envelope.id),
+        source_ref=record_ref(pseudonymiser, envelope),
         security_labels=labels,
     )
 

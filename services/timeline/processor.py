@@ -15,6 +15,7 @@ from typing import Any
 from aiokafka import ConsumerRecord, TopicPartition
 
 from adapters.identity import Pseudonymiser
+from contracts.codes import IDENTITY_CODE_SHAPE, CodeProblem
 from contracts.envelope import Envelope
 from contracts.events import ContractEvent, ContractViolation, parse_event
 from contracts.timeline import TIMELINE_ENTRY_TYPE, TimelineEntry
@@ -23,7 +24,8 @@ from services.kafka.stage import Outcome
 from services.kafka.transactions import OutRecord
 from services.logging import get_logger
 from services.observability.metrics import ServiceMetrics
-from services.timeline.minimise import entry_id, sector_of, to_entry
+from services.timeline.minimise import check_codes, entry_id, record_ref, sector_of, to_entry
+from services.timeline.owners import Claim, RecordOwners
 from services.timeline.policy import Policy
 from services.timeline.state import PartitionState, StagedChanges, rebuild
 
@@ -33,8 +35,9 @@ TIMELINE_SOURCE = "urn:silta:timeline"
 class TimelineProcessor:
     def __init__(self, *, bootstrap: str, pseudonymiser: Pseudonymiser, policy: Policy,
                  sectors: dict[str, str], timeline_topic: str, deadletter_topic: str,
-                 metrics: ServiceMetrics) -> None:
+                 metrics: ServiceMetrics, owners: RecordOwners) -> None:
         self.bootstrap = bootstrap
+        self.owners = owners
         self.pseudonymiser = pseudonymiser
         self.policy = policy
         self.sectors = sectors  # ce_source -> sector of the source system
@@ -85,15 +88,32 @@ class TimelineProcessor:
         out: list[OutRecord] = []
         drops: list[str] = []
         duplicates = 0
+        parsed: list[tuple[ConsumerRecord[Any, Any], ContractEvent | ContractViolation]] = []
         for record in records:
             try:
-                event = parse_event(record.headers or (), record.value or b"")
+                parsed.append((record, parse_event(record.headers or (), record.value or b"")))
             except ContractViolation as error:
-                out.append(self._dead(record, "contract.violation", error.pointer,
-                                      f"expected {error.expected}, found {error.found}"))
+                parsed.append((record, error))
+        claims = [claim for _, event in parsed if not isinstance(event, ContractViolation)
+                  for claim in self._claims(event)]
+        # Ownership is decided across partitions (a reused record id can belong to a client
+        # on any partition), so it lives in the shared store, not in partition state.
+        owners = await self.owners.claim(claims) if claims else {}
+        for record, event in parsed:
+            if isinstance(event, ContractViolation):
+                out.append(self._dead(record, "contract.violation", event.pointer,
+                                      f"expected {event.expected}, found {event.found}"))
+                continue
+            if (conflict := self._conflict(event, owners)) is not None:
+                self.metrics.record_conflicts.labels("timeline").inc()
+                out.append(self._dead(record, "record.client-conflict", "/headers/ce_subject",
+                                      conflict))
                 continue
             try:
                 result = self._entry(event, staged, tp.partition)
+            except CodeProblem as problem:
+                out.append(self._dead(record, problem.code, problem.location, problem.rule))
+                continue
             except Exception as error:  # a bug here must not block the partition forever
                 self.log.exception("timeline processing failed", topic=record.topic,
                                    partition=record.partition, offset=record.offset,
@@ -115,6 +135,26 @@ class TimelineProcessor:
                 self.metrics.policy_dropped.labels("timeline", reason).inc()
 
         return Outcome(out, on_commit)
+
+    def _claims(self, event: ContractEvent) -> list[Claim]:
+        """The record, the event and the event it corrects all belong to this client."""
+        envelope = event.envelope
+        client = self.pseudonymiser.pseudonym(*event.client_identifier())
+        keys = [record_ref(self.pseudonymiser, envelope),
+                entry_id(self.pseudonymiser, envelope.source, envelope.id)]
+        if envelope.corrects:
+            keys.append(entry_id(self.pseudonymiser, envelope.source, envelope.corrects))
+        return [Claim(key, client) for key in keys]
+
+    def _conflict(self, event: ContractEvent, owners: dict[str, str]) -> str | None:
+        for claim in self._claims(event):
+            if owners.get(claim.key, claim.client) != claim.client:
+                envelope = event.envelope
+                record = IDENTITY_CODE_SHAPE.sub("<identity code>",
+                                                 envelope.subject or envelope.id)
+                return (f"record {record} of {envelope.source} already belongs to another "
+                        "client; not applied")
+        return None
 
     def _entry(self, event: ContractEvent, staged: StagedChanges, partition: int) -> OutRecord | str:
         envelope = event.envelope
@@ -138,6 +178,7 @@ class TimelineProcessor:
         if decision.withdraw:  # a ban arrived with a correction: take the record back
             entry = _withdrawn(entry)
             self.log.info("policy withdraw", entry_id=this_id, reason=decision.reason)
+        check_codes(entry)  # raises CodeProblem before the entry takes a sequence number
         # Only a fully built entry consumes its sequence number and id.
         staged.take(client, sequence)
         staged.mark(this_id)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from contracts.timeline import TimelineEntry
+from services.timeline.owners import Claim
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,26 @@ class AuditRecord:
     action: str
     client: str | None
     detail: str
+
+
+@dataclass(frozen=True)
+class StoreConflict:
+    """The store already held `entry_id` with other content in `fields`."""
+
+    entry_id: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    new: int                        # entries stored for the first time
+    conflicts: list[StoreConflict]  # entry ids already held with different content
+
+
+def differing_fields(stored: TimelineEntry, offered: TimelineEntry) -> tuple[str, ...]:
+    """Names of the fields that differ (names only: values may be anything)."""
+    a, b = stored.model_dump(), offered.model_dump()
+    return tuple(sorted(name for name in a.keys() | b.keys() if a.get(name) != b.get(name)))
 
 
 @dataclass
@@ -94,8 +115,14 @@ class TimelineStore(Protocol):
 
     async def close(self) -> None: ...
 
-    async def upsert(self, entries: Sequence[TimelineEntry]) -> int:
-        """Store entries (idempotently); return how many were new."""
+    async def upsert(self, entries: Sequence[TimelineEntry]) -> UpsertResult:
+        """Store entries idempotently; an entry id already held with other content is kept
+        as it was and reported (and recorded in `store_conflicts`), never ignored."""
+
+    async def claim(self, claims: Sequence[Claim]) -> dict[str, str]:
+        """Record ownership (services/timeline/owners.py)."""
+
+    async def conflicts(self, limit: int = 100) -> list[StoreConflict]: ...
 
     async def timeline(self, query: Query) -> Page: ...
 

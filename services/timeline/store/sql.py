@@ -15,12 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts.timeline import TimelineEntry
+from services.timeline.owners import Claim
 from services.timeline.store.base import (
     AuditRecord,
     Page,
     Query,
     RowView,
+    StoreConflict,
     StoredEntry,
+    UpsertResult,
+    differing_fields,
     recompute,
     root_of,
 )
@@ -71,6 +75,18 @@ def migrations(d: Dialect) -> list[str]:
             detail  TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS audit_client ON audit_log (client, at);
+        """,
+        f"""
+        CREATE TABLE IF NOT EXISTS record_owners (
+            record_key  TEXT PRIMARY KEY,
+            client      TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS store_conflicts (
+            id          {d.serial_key},
+            entry_id    TEXT NOT NULL,
+            detected_at {d.timestamp} NOT NULL,
+            fields      TEXT NOT NULL
+        );
         """,
     ]
 
@@ -148,20 +164,35 @@ class SqlStore:
 
     # --- writes ----------------------------------------------------------------------
 
-    async def upsert(self, entries: Sequence[TimelineEntry]) -> int:
-        return await asyncio.to_thread(self._upsert, entries) if entries else 0
+    async def upsert(self, entries: Sequence[TimelineEntry]) -> UpsertResult:
+        return await asyncio.to_thread(self._upsert, entries) if entries else UpsertResult(0, [])
 
-    def _upsert(self, entries: Sequence[TimelineEntry]) -> int:
+    def _upsert(self, entries: Sequence[TimelineEntry]) -> UpsertResult:
         t = self.dialect.to_db_time
-        new = 0
+        new, conflicts = 0, []
         with self._tx() as cur:
             for e in entries:
-                new += self._x(cur, f"INSERT INTO timeline_entries ({_COLUMNS}) VALUES "
-                               "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entry_id) DO NOTHING", (
-                                   e.entry_id, e.client, e.sequence, e.sector, e.kind, e.status,
-                                   root_of(e), t(e.occurred_at), t(e.recorded_at),
-                                   e.model_dump_json(exclude_none=True),
-                               )).rowcount
+                body = e.model_dump_json(exclude_none=True)
+                inserted = self._x(cur, f"INSERT INTO timeline_entries ({_COLUMNS}) VALUES "
+                                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entry_id) "
+                                   "DO NOTHING", (
+                                       e.entry_id, e.client, e.sequence, e.sector, e.kind,
+                                       e.status, root_of(e), t(e.occurred_at),
+                                       t(e.recorded_at), body,
+                                   )).rowcount
+                if inserted:
+                    new += 1
+                    continue
+                # Redelivery brings the same entry again; anything else is a divergence
+                # between topic and store that must be seen, not ignored.
+                row = self._x(cur, "SELECT entry FROM timeline_entries WHERE entry_id = ?",
+                              (e.entry_id,)).fetchone()
+                fields = differing_fields(_entry(row[0]), e)
+                if fields:
+                    conflicts.append(StoreConflict(e.entry_id, fields))
+                    self._x(cur, "INSERT INTO store_conflicts (entry_id, detected_at, fields) "
+                                 "VALUES (?, ?, ?)",
+                            (e.entry_id, t(dt.datetime.now(dt.UTC)), ",".join(fields)))
             for root in {root_of(e) for e in entries}:
                 rows = [RowView(*r) for r in self._x(
                     cur, "SELECT entry_id, sequence, status FROM timeline_entries "
@@ -169,7 +200,32 @@ class SqlStore:
                 for entry_id, view in recompute(rows).items():
                     self._x(cur, "UPDATE timeline_entries SET view = ? WHERE entry_id = ? "
                                  "AND view <> ?", (view, entry_id, view))
-        return new
+        return UpsertResult(new, conflicts)
+
+    async def claim(self, claims: Sequence[Claim]) -> dict[str, str]:
+        return await asyncio.to_thread(self._claim, claims) if claims else {}
+
+    def _claim(self, claims: Sequence[Claim]) -> dict[str, str]:
+        owners: dict[str, str] = {}
+        with self._tx() as cur:
+            for claim in claims:
+                if claim.key in owners:
+                    continue
+                self._x(cur, "INSERT INTO record_owners (record_key, client) VALUES (?, ?) "
+                             "ON CONFLICT (record_key) DO NOTHING", (claim.key, claim.client))
+                owners[claim.key] = self._x(
+                    cur, "SELECT client FROM record_owners WHERE record_key = ?",
+                    (claim.key,)).fetchone()[0]
+        return owners
+
+    async def conflicts(self, limit: int = 100) -> list[StoreConflict]:
+        return await asyncio.to_thread(self._conflicts, limit)
+
+    def _conflicts(self, limit: int) -> list[StoreConflict]:
+        with self._tx() as cur:
+            rows = self._x(cur, "SELECT entry_id, fields FROM store_conflicts ORDER BY id "
+                                "LIMIT ?", (limit,)).fetchall()
+        return [StoreConflict(r[0], tuple(r[1].split(","))) for r in rows]
 
     async def audit(self, actor: str, action: str, client: str | None, detail: str) -> None:
         await asyncio.to_thread(self._audit, actor, action, client, detail)

@@ -51,9 +51,9 @@ async def views(store: TimelineStore, client: str = CLIENT) -> dict[int, str]:
 
 async def test_upserts_are_idempotent(store: TimelineStore) -> None:
     batch = [entry(1), entry(2), entry(3)]
-    assert await store.upsert(batch) == 3
-    assert await store.upsert(batch) == 0
-    assert await store.upsert([entry(2), entry(4)]) == 1
+    assert (await store.upsert(batch)).new == 3
+    assert (await store.upsert(batch)).new == 0
+    assert (await store.upsert([entry(2), entry(4)])).new == 1
     assert await store.count() == 4
     stored = await store.get(entry(2).entry_id)
     assert stored is not None and stored.entry == entry(2)
