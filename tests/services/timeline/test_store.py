@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from contracts.timeline import Code, TimelineEntry
+from services.timeline.owners import Claim, MemoryOwners
 from services.timeline.store import Query, TimelineStore, open_store
 
 CLIENT = "a" * 32
@@ -134,3 +135,25 @@ async def test_concurrent_opens_of_one_sqlite_file_migrate_once(tmp_path: Path) 
     await stores[0].upsert([entry(1)])
     assert [await s.count() for s in stores] == [1] * 16
     await asyncio.gather(*(s.close() for s in stores))
+
+
+async def test_an_entry_id_held_with_other_content_is_reported_not_ignored(
+        store: TimelineStore) -> None:
+    original = entry(1)
+    await store.upsert([original])
+    diverged = original.model_copy(update={"client": "b" * 32, "sequence": 7})
+    result = await store.upsert([diverged, original])
+    assert result.new == 0
+    assert [(c.entry_id, c.fields) for c in result.conflicts] == [
+        (original.entry_id, ("client", "sequence"))]
+    assert [c.entry_id for c in await store.conflicts()] == [original.entry_id]
+    kept = await store.get(original.entry_id)
+    assert kept is not None and kept.entry == original
+
+
+async def test_the_first_claim_of_a_record_wins_and_stays(store: TimelineStore) -> None:
+    claims = [Claim("r1", "a" * 32), Claim("r1", "b" * 32), Claim("r2", "b" * 32)]
+    memory = MemoryOwners()
+    for owners in (store, memory):
+        assert await owners.claim(claims) == {"r1": "a" * 32, "r2": "b" * 32}
+        assert await owners.claim([Claim("r1", "c" * 32)]) == {"r1": "a" * 32}
