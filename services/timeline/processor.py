@@ -88,23 +88,24 @@ class TimelineProcessor:
         out: list[OutRecord] = []
         drops: list[str] = []
         duplicates = 0
-        parsed: list[tuple[ConsumerRecord[Any, Any], ContractEvent | ContractViolation]] = []
+        parsed: list[tuple[ConsumerRecord[Any, Any], ContractEvent | ContractViolation,
+                           list[Claim]]] = []
         for record in records:
             try:
-                parsed.append((record, parse_event(record.headers or (), record.value or b"")))
+                contract_event = parse_event(record.headers or (), record.value or b"")
+                parsed.append((record, contract_event, self._claims(contract_event)))
             except ContractViolation as error:
-                parsed.append((record, error))
-        claims = [claim for _, event in parsed if not isinstance(event, ContractViolation)
-                  for claim in self._claims(event)]
+                parsed.append((record, error, []))
+        claims = [claim for _, _, event_claims in parsed for claim in event_claims]
         # Ownership is decided across partitions (a reused record id can belong to a client
         # on any partition), so it lives in the shared store, not in partition state.
         owners = await self.owners.claim(claims) if claims else {}
-        for record, event in parsed:
+        for record, event, event_claims in parsed:
             if isinstance(event, ContractViolation):
                 out.append(self._dead(record, "contract.violation", event.pointer,
                                       f"expected {event.expected}, found {event.found}"))
                 continue
-            if (conflict := self._conflict(event, owners)) is not None:
+            if (conflict := _conflict(event, event_claims, owners)) is not None:
                 self.metrics.record_conflicts.labels("timeline").inc()
                 out.append(self._dead(record, "record.client-conflict", "/headers/ce_subject",
                                       conflict))
@@ -146,16 +147,6 @@ class TimelineProcessor:
             keys.append(entry_id(self.pseudonymiser, envelope.source, envelope.corrects))
         return [Claim(key, client) for key in keys]
 
-    def _conflict(self, event: ContractEvent, owners: dict[str, str]) -> str | None:
-        for claim in self._claims(event):
-            if owners.get(claim.key, claim.client) != claim.client:
-                envelope = event.envelope
-                record = IDENTITY_CODE_SHAPE.sub("<identity code>",
-                                                 envelope.subject or envelope.id)
-                return (f"record {record} of {envelope.source} already belongs to another "
-                        "client; not applied")
-        return None
-
     def _entry(self, event: ContractEvent, staged: StagedChanges, partition: int) -> OutRecord | str:
         envelope = event.envelope
         this_id = entry_id(self.pseudonymiser, envelope.source, envelope.id)
@@ -191,6 +182,15 @@ class TimelineProcessor:
         self.metrics.deadlettered.labels("timeline", record.topic, code).inc()
         reason = DeadLetterReason(code, location, message, "timeline")
         return to_deadletter(record, reason, self.deadletter_topic)
+
+
+def _conflict(event: ContractEvent, claims: list[Claim], owners: dict[str, str]) -> str | None:
+    """Why the event may not be applied, when another client owns one of its claims."""
+    if all(owners.get(claim.key, claim.client) == claim.client for claim in claims):
+        return None
+    envelope = event.envelope
+    record = IDENTITY_CODE_SHAPE.sub("<identity code>", envelope.subject or envelope.id)
+    return f"record {record} of {envelope.source} already belongs to another client; not applied"
 
 
 def _withdrawn(entry: TimelineEntry) -> TimelineEntry:
