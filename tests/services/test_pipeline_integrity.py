@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -46,12 +47,19 @@ def fhir_observation(code: str) -> bytes:
 
 
 async def run(kafka_bootstrap: str, tmp_path: Path, messages: list[SourceMessage],
-              entries: int, dead: int) -> tuple[list[TimelineEntry], list[Any], str]:
+              entries: int, dead: int, *, first: Sequence[SourceMessage] = ()
+              ) -> tuple[list[TimelineEntry], list[Any], str]:
+    """`first` is processed to the store before `messages` are sent: the first claim on a
+    record wins, and records of different clients sit on different partitions, so only
+    arrival order says which claim is first."""
     topics = await make_topics(kafka_bootstrap, tmp_path)
     store_url = f"sqlite:///{tmp_path}/t.sqlite3"
-    await send(kafka_bootstrap, topics, messages)
     async with running(ingest_app(ingest_settings(kafka_bootstrap, topics)),
                        timeline_app(timeline_settings(kafka_bootstrap, topics, store_url))):
+        if first:
+            await send(kafka_bootstrap, topics, list(first))
+            await store_count(store_url, len(first))
+        await send(kafka_bootstrap, topics, messages)
         records = await read_all(kafka_bootstrap, topics.timeline, expected=entries, settle=3)
         letters = await read_all(kafka_bootstrap, topics.deadletter, expected=dead, settle=1)
         await store_count(store_url, entries)
@@ -85,12 +93,11 @@ async def test_one_record_id_for_three_clients_gives_one_entry_and_two_conflicts
 async def test_another_clients_entered_in_error_does_not_retract_the_record(
         kafka_bootstrap: str, tmp_path: Path) -> None:
     owner, other = CLIENTS[0], CLIENTS[1]
-    messages = [
-        SourceMessage("social", "opened", social("client-relationship-opened.json", owner)),
-        SourceMessage("social", "error", social(
-            "client-relationship-opened-entered-in-error.json", other)),
-    ]
-    entries, letters, store_url = await run(kafka_bootstrap, tmp_path, messages, 1, 1)
+    opened = SourceMessage("social", "opened", social("client-relationship-opened.json", owner))
+    error = SourceMessage("social", "error", social(
+        "client-relationship-opened-entered-in-error.json", other))
+    entries, letters, store_url = await run(kafka_bootstrap, tmp_path, [error], 1, 1,
+                                            first=[opened])
     assert [e.status for e in entries] == ["active"]
     assert [d.context["code"] for d in letters] == ["record.client-conflict"]
     store = open_store(store_url)
