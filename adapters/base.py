@@ -107,8 +107,15 @@ def load_json(data: bytes, limit: int = MAX_JSON_DEPTH) -> Any:
         raise TranslationError("json.malformed", "",
                                f"not well-formed JSON at line {exc.lineno}, column "
                                f"{exc.colno}: {exc.msg}") from None
+    check_depth(value, limit)
+    return value
+
+
+def check_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> None:
+    """TranslationError `input.too-deep` when parsed JSON nests deeper than `limit`, found
+    without recursion (see `load_json`)."""
     if not isinstance(value, (dict, list)):
-        return value
+        return
     # Each entry: a container, its level (the top one is 1) and its path as (parent, key).
     stack: list[tuple[Any, int, Any]] = [(value, 1, None)]
     while stack:
@@ -119,7 +126,6 @@ def load_json(data: bytes, limit: int = MAX_JSON_DEPTH) -> Any:
                 if depth >= limit:
                     raise _too_deep(_pointer((path, key)), limit)
                 stack.append((child, depth + 1, (path, key)))
-    return value
 
 
 _ELEMENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")

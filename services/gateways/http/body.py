@@ -11,6 +11,8 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
+from adapters.base import MAX_JSON_DEPTH, check_depth
+from adapters.errors import TranslationError
 from services.observability.http import ApiError
 
 MEDIA_TYPES = {
@@ -65,10 +67,21 @@ def parse_object(body: bytes) -> dict[str, Any]:
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
+        if "recursion" in exc.msg.lower() or "depth" in exc.msg.lower():
+            raise _too_deep("") from None
         raise _malformed(body, exc) from None
     if not isinstance(document, dict):
         raise ApiError(400, "json.not-object", "the body must be a JSON object")
+    try:  # the adapters' limit, so the gateway never accepts what ingest must refuse
+        check_depth(document)
+    except TranslationError as error:
+        raise _too_deep(error.location) from None
     return document
+
+
+def _too_deep(location: str) -> ApiError:
+    return ApiError(422, "input.too-deep", f"the JSON nests deeper than {MAX_JSON_DEPTH} "
+                    "levels", location=location)
 
 
 def _malformed(body: bytes, exc: orjson.JSONDecodeError) -> ApiError:
