@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,6 +23,7 @@ import orjson
 from pydantic import ValidationError
 
 from adapters.errors import TranslationError
+from contracts.codes import name_words
 from contracts.errors import ContractError
 from contracts.events import ContractEvent, ContractViolation, make_event
 from contracts.failures import describe_expected
@@ -89,6 +90,35 @@ def build_event(
         header = f"/headers/ce_{error['loc'][0]}" if error["loc"] else "/headers"
         raise TranslationError("contract.violation", header,
                                f"the envelope expects {describe_expected(error)}") from None
+
+
+_CODE_KEYS = frozenset({"system", "code", "unit"})
+
+
+def refuse_names(events: list[ContractEvent], names: Iterable[str],
+                 names_at: str) -> list[ContractEvent]:
+    """`events`, unless a code, code system or unit in one of them holds a word of a name
+    the record carries (read from `names_at`): then TranslationError
+    `privacy.identifier-in-code` pointing into the translated resource, never quoting it.
+    Codes cross to the pseudonymised timeline as they are; names never may."""
+    words = set().union(*(name_words(n) for n in names))
+    if not words:
+        return events
+    for event in events:
+        resource = event.resource.to_fhir()
+        stack: list[tuple[str, Any]] = [("", resource)]
+        while stack:
+            pointer, node = stack.pop()
+            children = node.items() if isinstance(node, dict) else enumerate(node)
+            for key, child in children:
+                if isinstance(child, (dict, list)):
+                    stack.append((f"{pointer}/{key}", child))
+                elif key in _CODE_KEYS and isinstance(child, str) and name_words(child) & words:
+                    raise TranslationError(
+                        "privacy.identifier-in-code", f"{resource['resourceType']} {pointer}/{key}",
+                        f"a code holds a word of a name the record carries ({names_at}); codes "
+                        "never carry names")
+    return events
 
 
 def load_json(data: bytes, limit: int = MAX_JSON_DEPTH) -> Any:

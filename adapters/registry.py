@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import import_module
 
 from adapters.base import SourceInfo, Translator
@@ -12,6 +13,7 @@ _MODULES = {"hl7v2": "adapters.hl7v2", "fhir": "adapters.fhir_r4", "social": "ad
 FORMATS = tuple(_MODULES)
 
 
+@functools.cache
 def translator(fmt: str) -> Translator:
     try:
         module = import_module(_MODULES[fmt])
@@ -23,6 +25,7 @@ def translator(fmt: str) -> Translator:
 def _never_empty(translate: Translator) -> Translator:
     """Accepted bytes never vanish: a message that yields no event is an error the sender
     hears about (gateway) and a dead letter that keeps the bytes (ingest)."""
+    @functools.wraps(translate)
     def checked(data: bytes, source: SourceInfo) -> list[ContractEvent]:
         events = translate(data, source)
         if not events:

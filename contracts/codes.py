@@ -72,7 +72,7 @@ class CodeProblem(ValueError):
 def check_code(system: str, code: str, names: Iterable[str] = ()) -> None:
     """Raise CodeProblem unless `code` has the shape its `system` allows."""
     for text in (system, code):
-        _check_identifiers(text, names)
+        check_identifiers(text, names)
     if not _SYSTEM_SHAPE.match(system):
         raise CodeProblem("code.system-shape", "a code system is an OID URN or an http(s) URL")
     rule, shape = shape_of(system)
@@ -81,7 +81,7 @@ def check_code(system: str, code: str, names: Iterable[str] = ()) -> None:
 
 
 def check_unit(unit: str, names: Iterable[str] = ()) -> None:
-    _check_identifiers(unit, names)
+    check_identifiers(unit, names)
     if not UCUM_UNIT.match(unit):
         raise CodeProblem("code.unit-shape", "expected a UCUM unit (e.g. mmol/L, 10*9/L, %)")
 
@@ -96,10 +96,19 @@ def shape_of(system: str) -> tuple[str, re.Pattern[str]]:
     return _UNKNOWN_SHAPE
 
 
-def _check_identifiers(text: str, names: Iterable[str]) -> None:
+def name_words(text: str) -> set[str]:
+    """The words of a name or code, case-folded; one-letter words (initials) are left out."""
+    return {w for w in _WORD.findall(text.casefold()) if len(w) >= 2}
+
+
+# Whole words, not substrings: a family name "Koti" must not refuse the code "kotihoito".
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def check_identifiers(text: str, names: Iterable[str] = ()) -> None:
+    """Raise CodeProblem when `text` looks like an identity code or holds a word of a name."""
     if IDENTITY_CODE_SHAPE.search(text):
         raise CodeProblem("privacy.identifier-in-code", "a value shaped like an identity code")
-    folded = text.casefold()
-    for name in names:
-        if len(name) >= 2 and name.casefold() in folded:
-            raise CodeProblem("privacy.identifier-in-code", "a name the record carries")
+    words = name_words(text)
+    if words and any(words & name_words(name) for name in names):
+        raise CodeProblem("privacy.identifier-in-code", "a name the record carries")

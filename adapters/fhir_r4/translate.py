@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from adapters.base import SourceInfo, build_event, check_size
+from adapters.base import SourceInfo, build_event, check_size, refuse_names
 from adapters.errors import TranslationError
 from adapters.fhir_r4.bundle import Entry, entries, load
 from adapters.fhir_r4.labels import add_turvakielto, has_turvakielto
@@ -36,9 +36,22 @@ def translate(data: bytes, source: SourceInfo) -> list[ContractEvent]:
         items = entries(message)
         refs = _index(items)
         fallback = _message_time(message) or source.received_at
-        return [_event(entry, refs, source, fallback) for entry in items]
+        events = [_event(entry, refs, source, fallback) for entry in items]
+        return refuse_names(events, _names(items), "Patient.name")
     except TranslationError as exc:
         raise _scrubbed(exc) from None
+
+
+def _names(items: list[Entry]) -> list[str]:
+    """The family and given names of every Patient in the message."""
+    names: list[str] = []
+    for entry in items:
+        found = entry.resource.get("name") if entry.resource_type == "Patient" else None
+        for name in found if isinstance(found, list) else ():
+            if isinstance(name, dict):
+                parts = [name.get("family"), *(name.get("given") or ())]
+                names += [part for part in parts if isinstance(part, str)]
+    return names
 
 
 def _index(items: list[Entry]) -> References:

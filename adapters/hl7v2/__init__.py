@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from adapters.base import SourceInfo, check_size
+from adapters.base import SourceInfo, check_size, refuse_names
 from adapters.errors import TranslationError
 from adapters.hl7v2 import charset, er7
 from adapters.hl7v2.adt import TRIGGERS, translate_adt
@@ -59,7 +59,16 @@ def translate(data: bytes, source: SourceInfo) -> list[ContractEvent]:
         raise TranslationError("hl7.trigger.unsupported", "MSH-9",
                                "a message type Silta translates: ADT^A01, A02, A03, A04, A08, "
                                "A11, A13 or ORU^R01")
-    return handler(message, source, header)
+    return refuse_names(handler(message, source, header), _names(message), "PID-5, PID-6, NK1-2")
+
+
+def _names(message: Message) -> list[str]:
+    """Every name the message carries: the client's (PID-5), the mother's maiden name
+    (PID-6) and next of kin (NK1-2), each repetition, every component."""
+    fields = [(segment, n) for segment in message.all("PID") for n in (5, 6)]
+    fields += [(segment, 2) for segment in message.all("NK1")]
+    return [component for segment, n in fields for repetition in segment.repetitions(n)
+            for component in er7.components_of(repetition, message)]
 
 
 __all__ = ["ADAPTER_VERSION", "translate"]

@@ -13,9 +13,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from adapters.base import SourceInfo, build_event, check_size, load_json
+from adapters.base import SourceInfo, build_event, check_size, load_json, refuse_names
 from adapters.errors import TranslationError
 from adapters.identity import validate_hetu
+from adapters.social.content import ClientData, Content
 from adapters.social.document import Client
 from adapters.social.event import RecordEvent
 from adapters.social.mapping import MAPPERS, Context, Draft
@@ -44,7 +45,14 @@ def translate(data: bytes, source: SourceInfo) -> list[ContractEvent]:
         raise from_validation_error(exc) from None
     ctx = Context(event.document, client_reference(event.client), _meta(event))
     drafts = MAPPERS[type(event.content)](event.content, ctx)
-    return [_emit(draft, event, source) for draft in drafts]
+    return refuse_names([_emit(draft, event, source) for draft in drafts], _names(event.content),
+                        "/content/name")
+
+
+def _names(content: Content) -> list[str]:
+    if not isinstance(content, ClientData) or content.name is None:
+        return []
+    return [content.name.family, *content.name.given]
 
 
 def client_reference(client: Client) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts import systems
-from contracts.codes import CodeProblem, check_code, check_unit
+from contracts.codes import CodeProblem, check_code, check_identifiers, check_unit
 from contracts.hetu import CENTURY, make_hetu
 
 REAL = [(systems.ICD10_FI, "F32.1"), (systems.ICD10_FI, "I10"), (systems.LOINC, "718-7"),
@@ -67,3 +67,19 @@ def test_a_name_the_record_carries_never_passes(name: str, real: tuple[str, str]
         check_code(real[0], name, names=[name])
     assert problem.value.code == "privacy.identifier-in-code"
     assert name not in str(problem.value)
+
+
+@pytest.mark.parametrize(("code", "names", "refused"), [
+    ("MEIKÄLÄINEN-1", ["Meikäläinen"], True),      # case and surrounding text do not hide it
+    ("Virtanen_Tiina", ["Tiina Maria"], True),       # any word of a multi-word name
+    ("kotihoito", ["Koti"], False),                  # whole words only: a code is not a name
+    ("1751-7", ["A"], False),                        # initials are not names
+])
+def test_names_are_matched_as_whole_words(code: str, names: list[str], refused: bool) -> None:
+    system = "http://example.org/CodeSystem/local"
+    if refused:
+        with pytest.raises(CodeProblem):
+            check_identifiers(code, names)
+    else:
+        check_identifiers(code, names)
+        check_code(system, code, names=names)

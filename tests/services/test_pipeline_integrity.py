@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
