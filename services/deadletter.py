@@ -108,34 +108,12 @@ class Filter:
 async def read_deadletters(bootstrap: str, topic: str, wanted: Filter = Filter(),
                            limit: int | None = None) -> list[DeadLetter]:
     """Every committed dead letter on `topic` (oldest first) that matches `wanted`."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from services.kafka.reading import read_topic
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                isolation_level="read_committed")
-    await consumer.start()
-    try:
-        partitions = consumer.partitions_for_topic(topic)
-        if partitions is None:
-            await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        if not tps:
-            return []
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        found: list[DeadLetter] = []
-        for tp in tps:
-            while await consumer.position(tp) < ends[tp]:
-                batch = await consumer.getmany(tp, timeout_ms=1000)
-                for record in batch.get(tp, ()):
-                    letter = from_deadletter(record)
-                    if wanted.matches(letter):
-                        found.append(letter)
-        found.sort(key=lambda d: (d.timestamp_ms, d.partition, d.offset))
-        return found[:limit] if limit else found
-    finally:
-        await consumer.stop()
+    found = [letter for letter in map(from_deadletter, await read_topic(bootstrap, topic))
+             if wanted.matches(letter)]
+    found.sort(key=lambda d: (d.timestamp_ms, d.partition, d.offset))
+    return found[:limit] if limit else found
 
 
 async def redrive(bootstrap: str, letters: Sequence[DeadLetter]) -> int:

@@ -14,6 +14,7 @@ from services.cli import (
     run,
     serve,
     simulate,
+    timeline,
     topics,
     translate,
 )
@@ -31,6 +32,7 @@ app.add_typer(kafka.app, name="kafka")
 app.add_typer(topics.app, name="topics")
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(deadletter.app, name="deadletter")
+app.add_typer(timeline.app, name="timeline")
 app.command("run")(run.run)
 app.command("serve")(serve.serve)
 app.command("translate")(translate.translate)

@@ -21,6 +21,8 @@ from services.kafka.transactions import OutRecord
 from services.logging import get_logger
 from services.observability.metrics import ServiceMetrics
 
+RAW_REF = "silta-raw-ref"  # header on each contract event: "<raw topic>/<partition>/<offset>"
+
 
 @dataclass(frozen=True)
 class Route:
@@ -86,11 +88,15 @@ class IngestProcessor:
                                error=type(error).__name__)
             return [self._dead(route, record, "adapter.crash", "",
                                f"the adapter raised {type(error).__name__}; this is a Silta bug")]
+        # Which raw record each event came from, so the books can be balanced from the
+        # topics alone (tests/services/test_accounting.py, `silta timeline verify`).
+        raw_ref = (RAW_REF, f"{record.topic}/{record.partition}/{record.offset}".encode())
         out = []
         for event in events:
             system, value = event.client_identifier()
             key = self.pseudonymiser.pseudonym(system, value).encode()
-            out.append(OutRecord(self.events_topic, event.value(), key, event.headers()))
+            out.append(OutRecord(self.events_topic, event.value(), key,
+                                 [*event.headers(), raw_ref]))
         return out
 
     def _dead(self, route: Route, record: ConsumerRecord[Any, Any], code: str, location: str,

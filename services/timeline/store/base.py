@@ -131,6 +131,9 @@ class TimelineStore(Protocol):
     async def clients(self, limit: int = 100) -> list[tuple[str, int, int]]:
         """(client, health entries, social entries), clients with both sectors first."""
 
+    async def entries_after(self, after: str = "", limit: int = 1000) -> list[TimelineEntry]:
+        """Entries in entry-id order after `after`: the whole store, page by page."""
+
     async def count(self) -> int: ...
 
     async def audit(self, actor: str, action: str, client: str | None, detail: str) -> None: ...

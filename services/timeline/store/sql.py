@@ -291,6 +291,15 @@ class SqlStore:
                 LIMIT ?""", (limit,)).fetchall()
         return [(r[0], int(r[1]), int(r[2])) for r in rows]
 
+    async def entries_after(self, after: str = "", limit: int = 1000) -> list[TimelineEntry]:
+        return await asyncio.to_thread(self._entries_after, after, limit)
+
+    def _entries_after(self, after: str, limit: int) -> list[TimelineEntry]:
+        with self._tx() as cur:
+            rows = self._x(cur, "SELECT entry FROM timeline_entries WHERE entry_id > ? "
+                                "ORDER BY entry_id LIMIT ?", (after, limit)).fetchall()
+        return [_entry(row[0]) for row in rows]
+
     async def count(self) -> int:
         return await asyncio.to_thread(self._count)
 
