@@ -105,7 +105,10 @@ def refuse_names(events: list[ContractEvent], names: Iterable[str],
     if not words:
         return events
     for event in events:
-        resource = event.resource.to_fhir()
+        text = event.value().decode().casefold()
+        if not any(word in text for word in words):
+            continue  # the common case, found without walking the resource
+        resource = orjson.loads(event.value())
         stack: list[tuple[str, Any]] = [("", resource)]
         while stack:
             pointer, node = stack.pop()
@@ -113,12 +116,17 @@ def refuse_names(events: list[ContractEvent], names: Iterable[str],
             for key, child in children:
                 if isinstance(child, (dict, list)):
                     stack.append((f"{pointer}/{key}", child))
-                elif key in _CODE_KEYS and isinstance(child, str) and name_words(child) & words:
+                elif key in _CODE_KEYS and isinstance(child, str) and _holds(child, words):
                     raise TranslationError(
                         "privacy.identifier-in-code", f"{resource['resourceType']} {pointer}/{key}",
                         f"a code holds a word of a name the record carries ({names_at}); codes "
                         "never carry names")
     return events
+
+
+def _holds(text: str, words: set[str]) -> bool:
+    folded = text.casefold()
+    return any(word in folded for word in words) and bool(name_words(folded) & words)
 
 
 def load_json(data: bytes, limit: int = MAX_JSON_DEPTH) -> Any:

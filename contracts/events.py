@@ -7,6 +7,7 @@ event out, or a `ContractViolation` listing every problem with a JSON pointer.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,11 @@ class ContractEvent:
         return identifier.system, identifier.value
 
     def value(self) -> bytes:
+        return self._json
+
+    @functools.cached_property
+    def _json(self) -> bytes:
+        # Serialised once: the adapters' name check reads it, then ingest publishes it.
         return self.resource.to_json()  # type: ignore[no-any-return]
 
     def headers(self) -> list[tuple[str, bytes]]:
