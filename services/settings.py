@@ -5,6 +5,7 @@ Environment variables use the `SILTA_` prefix, e.g. `SILTA_KAFKA_BOOTSTRAP`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,18 @@ class SiltaSettings(BaseSettings):
     deadletter_topic: str = "silta.deadletter.v1"
 
     def redacted(self) -> dict[str, Any]:
-        """The settings with secrets masked, for the start-up log line."""
+        """The settings with secrets masked, for the start-up log line: secret fields, and
+        the password of any URL (`postgresql://user:pass@host/db`)."""
         return {name: ("**********" if isinstance(value, SecretStr) else
-                       str(value) if isinstance(value, Path) else value)
+                       str(value) if isinstance(value, Path) else
+                       _URL_PASSWORD.sub(r"\1**********@", value) if isinstance(value, str)
+                       else value)
                 for name, value in self}
+
+
+# scheme://user:password@ — the password is everything after the user's colon up to the
+# last '@' before the host (passwords may contain '@' and ':').
+_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:)[^/]*@")
 
 
 class PseudonymSettings(BaseSettings):
