@@ -206,16 +206,21 @@ class SqlStore:
         return await asyncio.to_thread(self._claim, claims) if claims else {}
 
     def _claim(self, claims: Sequence[Claim]) -> dict[str, str]:
+        first: dict[str, str] = {}
+        for claim in claims:
+            first.setdefault(claim.key, claim.client)
+        keys = list(first)
         owners: dict[str, str] = {}
         with self._tx() as cur:
-            for claim in claims:
-                if claim.key in owners:
-                    continue
-                self._x(cur, "INSERT INTO record_owners (record_key, client) VALUES (?, ?) "
-                             "ON CONFLICT (record_key) DO NOTHING", (claim.key, claim.client))
-                owners[claim.key] = self._x(
-                    cur, "SELECT client FROM record_owners WHERE record_key = ?",
-                    (claim.key,)).fetchone()[0]
+            # Two statements per batch, not two per claim: this runs on every batch.
+            cur.executemany(self.dialect.sql(
+                "INSERT INTO record_owners (record_key, client) VALUES (?, ?) "
+                "ON CONFLICT (record_key) DO NOTHING"), list(first.items()))
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                owners.update(self._x(cur, "SELECT record_key, client FROM record_owners "
+                                           f"WHERE record_key IN ({', '.join('?' * len(chunk))})",
+                                      chunk).fetchall())
         return owners
 
     async def conflicts(self, limit: int = 100) -> list[StoreConflict]:
