@@ -12,7 +12,8 @@ rebuilds the current view without any other source.
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+from typing import Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -21,6 +22,12 @@ HEX32 = r"^[0-9a-f]{32}$"
 
 Sector = Literal["health", "social"]
 Status = Literal["active", "amended", "retracted"]
+# Age at the event in whole years. Fine enough for child welfare (0-6, 7-12, 13-17) and
+# reporting, with "under 18" and "75 and over" (Sosiaalihuoltolaki 36 §) exact unions.
+AgeBand = Literal["0-6", "7-12", "13-17", "18-24", "25-34", "35-44", "45-54", "55-64",
+                  "65-74", "75-84", "85+"]
+AGE_BANDS: tuple[str, ...] = get_args(AgeBand)
+_BAND_STARTS = (0, 7, 13, 18, 25, 35, 45, 55, 65, 75, 85)
 
 
 class _Frozen(BaseModel):
@@ -67,3 +74,15 @@ class TimelineEntry(_Frozen):
     episode: str | None = Field(None, pattern=HEX32, description="opaque id of the episode/case")
     source_ref: str = Field(pattern=HEX32, description="opaque reference to the source record")
     security_labels: list[str] = Field(default_factory=list, max_length=16)
+    age_band: AgeBand | None = Field(
+        None, description="the client's age at occurred_at, in bands (never the birth date); "
+        "absent when the client has no identity code with a birth date")
+
+
+def age_band(born: dt.date, on: dt.date) -> AgeBand | None:
+    """The band of the age in whole years on `on`; None before birth."""
+    years = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    if years < 0:
+        return None
+    index = max(i for i, start in enumerate(_BAND_STARTS) if years >= start)
+    return AGE_BANDS[index]  # type: ignore[return-value]

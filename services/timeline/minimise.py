@@ -8,6 +8,7 @@ opaque references. The client identity becomes the keyed pseudonym.
 from __future__ import annotations
 
 import re
+import zoneinfo
 from typing import Any
 
 from adapters.identity import Pseudonymiser
@@ -16,7 +17,8 @@ from contracts.codes import CodeProblem, check_code, check_unit
 from contracts.envelope import Envelope
 from contracts.events import ContractEvent
 from contracts.fhir.datatypes import CodeableConcept, Coding
-from contracts.timeline import Code, Status, TimelineEntry, Value
+from contracts.hetu import parse_hetu
+from contracts.timeline import AgeBand, Code, Status, TimelineEntry, Value, age_band
 
 _OID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 _UNIT = re.compile(r"^[^\s]{1,32}$")
@@ -116,7 +118,19 @@ def to_entry(event: ContractEvent, pseudonymiser: Pseudonymiser, *, sector: str,
         episode=None if coarsen else _episode(resource, envelope.source, pseudonymiser),
         source_ref=record_ref(pseudonymiser, envelope),
         security_labels=labels,
+        age_band=_age_band(event),
     )
+
+
+_HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
+
+
+def _age_band(event: ContractEvent) -> AgeBand | None:
+    """From the identity code's birth date, at the event's local (Finnish) date."""
+    system, value = event.client_identifier()
+    if system != systems.HETU:
+        return None
+    return age_band(parse_hetu(value).birth_date, event.occurred_at.astimezone(_HELSINKI).date())
 
 
 def _code(coding: Coding) -> Code | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -123,3 +124,20 @@ def test_corrections_point_at_the_entry_they_correct() -> None:
     retraction = event_of(message("fi.silta.health.encounter.cancelled.v1"))
     third = to_entry(retraction, PSEUDO, sector="health", sequence=3)
     assert third.status == "retracted" and third.corrects == first.entry_id
+
+
+@pytest.mark.parametrize("spec", TIMELINE_TYPES, ids=lambda s: s.type)
+def test_age_band_from_the_identity_code_never_the_birth_date(spec) -> None:
+    from contracts.hetu import parse_hetu
+    from contracts.timeline import age_band
+
+    event = event_of(message(spec.type))
+    entry = to_entry(event, PSEUDO, sector="health", sequence=1)
+    system, value = event.client_identifier()
+    if system != systems.HETU:
+        assert entry.age_band is None
+        return
+    born = parse_hetu(value).birth_date
+    assert entry.age_band == age_band(born, event.occurred_at.date()) or \
+        entry.age_band == age_band(born, event.occurred_at.date() + dt.timedelta(days=1))
+    assert born.isoformat().encode() not in entry.model_dump_json().encode()
