@@ -152,16 +152,15 @@ async def check_store(books: Books, timeline: Iterable[Any], store: TimelineStor
         entry = TimelineEntry.model_validate_json(record.value)
         on_topic[entry.entry_id] = entry
     seen: set[str] = set()
-    after = ""
-    while page := await store.entries_after(after, 1000):
-        for stored in page:
+    position = -1
+    while page := await store.entries_since(position, 1000):
+        for position, stored in page:
             seen.add(stored.entry_id)
             offered = on_topic.get(stored.entry_id)
             if offered is None:
                 books.store_extra.append(stored.entry_id)
             elif differing_fields(stored, offered):
                 books.store_different.append(stored.entry_id)
-        after = page[-1].entry_id
     books.store_entries = len(seen)
     books.store_missing = sorted(on_topic.keys() - seen)
 

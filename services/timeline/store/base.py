@@ -131,8 +131,11 @@ class TimelineStore(Protocol):
     async def clients(self, limit: int = 100) -> list[tuple[str, int, int]]:
         """(client, health entries, social entries), clients with both sectors first."""
 
-    async def entries_after(self, after: str = "", limit: int = 1000) -> list[TimelineEntry]:
-        """Entries in entry-id order after `after`: the whole store, page by page."""
+    async def entries_since(self, position: int = -1,
+                            limit: int = 1000) -> list[tuple[int, TimelineEntry]]:
+        """(position, entry) in the order the store committed them, after `position`
+        (-1: from the start). Positions are unique and only grow; a reader keeps the last
+        one it saw."""
 
     async def count(self) -> int: ...
 

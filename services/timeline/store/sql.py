@@ -88,11 +88,27 @@ def migrations(d: Dialect) -> list[str]:
             fields      TEXT NOT NULL
         );
         """,
+        # Readers that follow the store (exports, the SDK) need a position that only grows
+        # in commit order: each upsert takes the next numbers from one counter row, whose
+        # lock serialises writers until commit. Entries stored before this version are
+        # numbered in entry-id order.
+        """
+        ALTER TABLE timeline_entries ADD COLUMN stored_seq BIGINT NOT NULL DEFAULT 0;
+        UPDATE timeline_entries SET stored_seq = numbered.n FROM (
+            SELECT entry_id, ROW_NUMBER() OVER (ORDER BY entry_id) AS n FROM timeline_entries
+        ) AS numbered WHERE timeline_entries.entry_id = numbered.entry_id;
+        CREATE INDEX IF NOT EXISTS timeline_stored_seq ON timeline_entries (stored_seq);
+        CREATE TABLE IF NOT EXISTS store_position (
+            id  INTEGER PRIMARY KEY,
+            n   BIGINT NOT NULL
+        );
+        INSERT INTO store_position (id, n) SELECT 1, COUNT(*) FROM timeline_entries
+        """,
     ]
 
 
 _COLUMNS = ("entry_id, client, sequence, sector, kind, status, root_id, occurred_at, "
-            "recorded_at, entry")
+            "recorded_at, entry, stored_seq")
 
 
 class SqlStore:
@@ -171,14 +187,17 @@ class SqlStore:
         t = self.dialect.to_db_time
         new, conflicts = 0, []
         with self._tx() as cur:
-            for e in entries:
+            self._x(cur, "UPDATE store_position SET n = n + ? WHERE id = 1", (len(entries),))
+            first = int(self._x(cur, "SELECT n FROM store_position WHERE id = 1")
+                        .fetchone()[0]) - len(entries) + 1
+            for position, e in enumerate(entries, start=first):
                 body = e.model_dump_json(exclude_none=True)
                 inserted = self._x(cur, f"INSERT INTO timeline_entries ({_COLUMNS}) VALUES "
-                                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entry_id) "
+                                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entry_id) "
                                    "DO NOTHING", (
                                        e.entry_id, e.client, e.sequence, e.sector, e.kind,
                                        e.status, root_of(e), t(e.occurred_at),
-                                       t(e.recorded_at), body,
+                                       t(e.recorded_at), body, position,
                                    )).rowcount
                 if inserted:
                     new += 1
@@ -296,14 +315,16 @@ class SqlStore:
                 LIMIT ?""", (limit,)).fetchall()
         return [(r[0], int(r[1]), int(r[2])) for r in rows]
 
-    async def entries_after(self, after: str = "", limit: int = 1000) -> list[TimelineEntry]:
-        return await asyncio.to_thread(self._entries_after, after, limit)
+    async def entries_since(self, position: int = -1,
+                            limit: int = 1000) -> list[tuple[int, TimelineEntry]]:
+        return await asyncio.to_thread(self._entries_since, position, limit)
 
-    def _entries_after(self, after: str, limit: int) -> list[TimelineEntry]:
+    def _entries_since(self, position: int, limit: int) -> list[tuple[int, TimelineEntry]]:
         with self._tx() as cur:
-            rows = self._x(cur, "SELECT entry FROM timeline_entries WHERE entry_id > ? "
-                                "ORDER BY entry_id LIMIT ?", (after, limit)).fetchall()
-        return [_entry(row[0]) for row in rows]
+            rows = self._x(cur, "SELECT stored_seq, entry FROM timeline_entries WHERE "
+                                "stored_seq > ? ORDER BY stored_seq LIMIT ?",
+                           (position, limit)).fetchall()
+        return [(int(row[0]), _entry(row[1])) for row in rows]
 
     async def count(self) -> int:
         return await asyncio.to_thread(self._count)

@@ -157,3 +157,54 @@ async def test_the_first_claim_of_a_record_wins_and_stays(store: TimelineStore) 
     for owners in (store, memory):
         assert await owners.claim(claims) == {"r1": "a" * 32, "r2": "b" * 32}
         assert await owners.claim([Claim("r1", "c" * 32)]) == {"r1": "a" * 32}
+
+
+async def test_positions_follow_commits_and_page_through_everything_once(
+        store: TimelineStore) -> None:
+    await store.upsert([entry(1), entry(2)])
+    await store.upsert([entry(2), entry(3)])   # a redelivery keeps its first position
+    await store.upsert([entry(4)])
+    seen: list[tuple[int, str]] = []
+    position = -1
+    while page := await store.entries_since(position, 2):
+        seen += [(p, e.entry_id) for p, e in page]
+        position = page[-1][0]
+    assert [e for _, e in seen] == [entry(n).entry_id for n in (1, 2, 3, 4)]
+    positions = [p for p, _ in seen]
+    assert positions == sorted(set(positions))
+    later = await store.entries_since(position)
+    assert later == []
+    await store.upsert([entry(5)])
+    assert [e.entry_id for _, e in await store.entries_since(position)] == [entry(5).entry_id]
+
+
+async def test_entries_stored_before_positions_existed_are_numbered(tmp_path: Path) -> None:
+    import sqlite3
+
+    from services.timeline.store import SQLITE
+    from services.timeline.store.sql import migrations
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                   "applied_at TEXT NOT NULL)")
+        for version, script in enumerate(migrations(SQLITE)[:2], start=1):
+            db.executescript(script)
+            db.execute("INSERT INTO schema_migrations VALUES (?, 'then')", (version,))
+        for n in (1, 2, 3):
+            e = entry(n)
+            db.execute("INSERT INTO timeline_entries (entry_id, client, sequence, sector, kind, "
+                       "status, root_id, occurred_at, recorded_at, entry) VALUES "
+                       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (e.entry_id, e.client, n, e.sector, e.kind, e.status, e.entry_id,
+                        e.occurred_at.isoformat(), e.recorded_at.isoformat(),
+                        e.model_dump_json()))
+    store = open_store(f"sqlite:///{path}")
+    await store.open()
+    try:
+        await store.upsert([entry(4)])
+        page = await store.entries_since(-1, 2)
+        rest = await store.entries_since(page[-1][0])
+        assert [e.sequence for _, e in page + rest] == [1, 2, 3, 4]
+    finally:
+        await store.close()
