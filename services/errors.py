@@ -11,3 +11,8 @@ class ConfigError(SiltaError, ValueError):
 
 class BrokerUnavailable(SiltaError, ConnectionError):
     """No Kafka broker answered at the configured bootstrap address."""
+
+
+class SourceError(SiltaError, OSError):
+    """A place to read or write data (store, topic, API, export folder) cannot be used; the
+    message names which one and why."""

@@ -40,14 +40,18 @@ class SiltaSettings(BaseSettings):
         the password of any URL (`postgresql://user:pass@host/db`)."""
         return {name: ("**********" if isinstance(value, SecretStr) else
                        str(value) if isinstance(value, Path) else
-                       _URL_PASSWORD.sub(r"\1**********@", value) if isinstance(value, str)
-                       else value)
+                       redact_url(value) if isinstance(value, str) else value)
                 for name, value in self}
 
 
 # scheme://user:password@ — the password is everything after the user's colon up to the
 # last '@' before the host (passwords may contain '@' and ':').
 _URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:)[^/]*@")
+
+
+def redact_url(text: str) -> str:
+    """`text` with the password of a URL masked; anything else unchanged."""
+    return _URL_PASSWORD.sub(r"\1**********@", text)
 
 
 class PseudonymSettings(BaseSettings):

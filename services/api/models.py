@@ -38,6 +38,15 @@ class TimelinePage(_Out):
         None, description="pass as `cursor` to get the next page; absent on the last page")
 
 
+class EntryBatch(_Out):
+    entries: list[TimelineEntry] = Field(
+        description="entries of every view (amendments and retractions too), in the order "
+        "the store committed them")
+    position: int = Field(description="pass as `since` next time: the store position of the "
+                                      "last entry returned (the `since` given when none)")
+    more: bool = Field(description="true when the batch was full: ask again at once")
+
+
 class ClientSummary(_Out):
     client: str = Field(pattern=HEX32, description="the client pseudonym")
     health: int = Field(ge=0, description="current health entries")
@@ -53,7 +62,7 @@ class ClientList(_Out):
 class AuditRecordOut(_Out):
     at: dt.datetime = Field(description="when the read happened (UTC)")
     actor: str = Field(description="the token's actor")
-    action: str = Field(description="`timeline.read`, `entry.read`, `clients.list`, "
+    action: str = Field(description="`timeline.read`, `entry.read`, `entries.read`, `clients.list`, "
                         "`audit.read` or `access.denied`")
     client: str | None = Field(None, description="the client pseudonym read, if any")
     detail: dict[str, Any] = Field(description="endpoint, filters and outcome")

@@ -19,6 +19,7 @@ from services.api.models import (
     AuditRecordOut,
     ClientList,
     ClientSummary,
+    EntryBatch,
     TimelineEntryView,
     TimelinePage,
 )
@@ -30,6 +31,7 @@ from services.timeline.store.base import AuditRecord
 TIMELINE = "GET /clients/{pseudonym}/timeline"
 ENTRY = "GET /entries/{entry_id}"
 CLIENTS = "GET /clients"
+ENTRIES = "GET /entries"
 AUDIT = "GET /audit"
 
 Kind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z-]*\.[a-z][a-z-]*$", max_length=64)]
@@ -117,6 +119,28 @@ def timeline_router(store: TimelineStore, authenticator: Authenticator,
         await auditor.record(who, "entry.read", stored.entry.client, ENTRY, "ok",
                              entry_id=entry_id)
         return TimelineEntryView.of(stored)
+
+    @router.get(
+        "/entries", response_model=EntryBatch, response_model_exclude_none=True,
+        summary="Every entry, in batches", description="The whole timeline log in the "
+        "store's commit order, for evaluators who export or fold it themselves "
+        "(services/evaluation reads this). Start with `since=-1`; keep the returned "
+        "`position` to continue later, incrementally. Audited.",
+        responses={200: {"description": "One batch of entries."},
+                   **error_responses(401, 403, 422, 503)},
+    )
+    async def entries(
+        who: Reader,
+        since: Annotated[int, Query(ge=-1, description="position of the last entry already "
+                                    "read; -1 for the start")] = -1,
+        limit: Annotated[int, Query(ge=1, le=5000, description="batch size")] = 1000,
+    ) -> EntryBatch:
+        rows = await from_store(store.entries_since(since, limit))
+        position = rows[-1][0] if rows else since
+        await auditor.record(who, "entries.read", None, ENTRIES, "ok", since=since,
+                             limit=limit, returned=len(rows))
+        return EntryBatch(entries=[e for _, e in rows], position=position,
+                          more=len(rows) == limit)
 
     @router.get(
         "/clients", response_model=ClientList, summary="Clients on the timeline",

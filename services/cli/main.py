@@ -10,6 +10,7 @@ from contracts.errors import SiltaError
 from services.cli import (
     contracts,
     deadletter,
+    export,
     kafka,
     run,
     serve,
@@ -33,6 +34,7 @@ app.add_typer(topics.app, name="topics")
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(deadletter.app, name="deadletter")
 app.add_typer(timeline.app, name="timeline")
+app.add_typer(export.app, name="export")
 app.command("run")(run.run)
 app.command("serve")(serve.serve)
 app.command("translate")(translate.translate)

@@ -154,7 +154,8 @@ async def check_store(books: Books, timeline: Iterable[Any], store: TimelineStor
     seen: set[str] = set()
     position = -1
     while page := await store.entries_since(position, 1000):
-        for position, stored in page:
+        position = page[-1][0]
+        for _, stored in page:
             seen.add(stored.entry_id)
             offered = on_topic.get(stored.entry_id)
             if offered is None:

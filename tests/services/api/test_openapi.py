@@ -11,7 +11,7 @@ from tests.services.api.support import api_settings
 def test_every_operation_is_documented() -> None:
     spec = build_app(api_settings("sqlite:///unused")).openapi()
     assert problems(spec, "bearerAuth") == []
-    assert set(spec["paths"]) == {"/clients/{pseudonym}/timeline", "/entries/{entry_id}",
+    assert set(spec["paths"]) == {"/clients/{pseudonym}/timeline", "/entries/{entry_id}", "/entries",
                                   "/clients", "/audit", "/health", "/ready", "/metrics"}
     for path in ("/clients/{pseudonym}/timeline", "/entries/{entry_id}"):
         assert "503" in spec["paths"][path]["get"]["responses"]
