@@ -24,9 +24,16 @@ class Source(StrEnum):
     api = "api"
 
 
+def _local_store() -> str:
+    from deploy.local.broker import cache_root
+
+    return f"sqlite:///{cache_root() / 'run' / 'silta' / 'timeline.sqlite3'}"
+
+
 class ExportSettings(SiltaSettings):
-    store_url: str = Field("sqlite:///.silta/timeline.sqlite3",
-                           description="the timeline store to read (source store)")
+    store_url: str = Field(default_factory=_local_store,
+                           description="the timeline store to read (source store); default: "
+                           "the store `silta run` (make demo) keeps")
     export_api_url: str = Field("http://127.0.0.1:8080", description="query API (source api)")
     export_api_token: SecretStr | None = Field(None, description="bearer token with "
                                                "timeline:read (source api)")
@@ -68,7 +75,7 @@ def _export(out: Path, fmt: str, source: Source) -> None:
         reader = ApiReader(settings.export_api_url,
                            settings.export_api_token.get_secret_value())
     started = time.monotonic()
-    shown = [0.0]
+    shown = [started]  # progress only for exports that take a while
 
     def progress(read: int) -> None:
         if time.monotonic() - shown[0] > 2:

@@ -58,19 +58,28 @@ MEDS_PREFIXES = {
 SUBJECT_ID = "('0x' || substr(client, 1, 15))::BIGINT"
 
 # The store's rule (services/timeline/store/base.py recompute) in SQL: a retraction
-# withdraws the record, else the latest amendment is current, else the original.
+# withdraws the record, else the latest amendment is current, else the original. Grouping
+# (not window functions) so DuckDB spills to disk instead of running out of memory.
+CHOSEN_SQL = """
+CREATE TABLE chosen AS
+SELECT pick.f AS filename, pick.r AS file_row_number FROM (
+    SELECT coalesce(amendment, original) AS pick FROM (
+        SELECT bool_or(status = 'retracted') AS withdrawn,
+               arg_max({{'f': filename, 'r': file_row_number}}, sequence)
+                   FILTER (WHERE status = 'amended') AS amendment,
+               arg_max({{'f': filename, 'r': file_row_number}}, sequence)
+                   FILTER (WHERE status = 'active') AS original
+        FROM read_parquet({files}, filename = true, file_row_number = true)
+        GROUP BY record_id
+    ) WHERE NOT withdrawn
+) WHERE pick IS NOT NULL
+"""
+# One physical row per current entry (a re-delivered entry is in the log twice, alike).
 CURRENT_SQL = """
-WITH log AS (
-    SELECT * FROM read_parquet({files})
-    QUALIFY row_number() OVER (PARTITION BY entry_id ORDER BY sequence) = 1
-), records AS (
-    SELECT record_id, bool_or(status = 'retracted') AS withdrawn,
-           bool_or(status = 'amended') AS amended
-    FROM log GROUP BY record_id
-)
-SELECT log.* FROM log JOIN records USING (record_id)
-WHERE NOT withdrawn AND (status = 'amended') = amended
-QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY sequence DESC) = 1
+CREATE TABLE current_view AS
+SELECT log.* EXCLUDE (filename, file_row_number)
+FROM read_parquet({files}, filename = true, file_row_number = true) AS log
+SEMI JOIN chosen USING (filename, file_row_number)
 """
 
 
@@ -84,19 +93,29 @@ def prefix_of(system: str) -> str:
     return system
 
 
-def connect(workdir: Path) -> Any:
-    """A DuckDB connection that spills to `workdir` instead of growing in memory."""
-    con = duckdb.connect()
-    con.execute(f"SET temp_directory = '{workdir / '.duckdb'}'")
-    con.execute("SET preserve_insertion_order = false")
-    con.execute("SET memory_limit = '1GB'")
-    return con
+def connect(workdir: Path, memory_limit: str | None = None) -> Any:
+    """A DuckDB database in `workdir` that spills there beyond `memory_limit` (default
+    SILTA_EVALUATION_MEMORY_LIMIT, else 512MB) instead of growing with the timeline."""
+    limit = memory_limit or os.environ.get("SILTA_EVALUATION_MEMORY_LIMIT", "512MB")
+    scratch = workdir / ".duckdb"
+    scratch.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(scratch / f"fold-{uuid.uuid4().hex[:8]}.duckdb"), config={
+        "memory_limit": limit, "temp_directory": str(scratch / "spill"),
+        "preserve_insertion_order": False})
 
 
 def current_relation(con: Any, log_files: list[Path]) -> Any:
-    """The current view of the entries in `log_files` as a DuckDB relation."""
-    files = "[" + ", ".join(f"'{f}'" for f in log_files) + "]"
-    return con.sql(CURRENT_SQL.format(files=files))
+    """The current view of the entries in `log_files`, as a table in `con` (replacing an
+    earlier one), returned as a relation with SCHEMA's columns."""
+    con.execute("DROP TABLE IF EXISTS chosen; DROP TABLE IF EXISTS current_view")
+    if log_files:
+        files = "[" + ", ".join(f"'{f}'" for f in log_files) + "]"
+        con.execute(CHOSEN_SQL.format(files=files))
+        con.execute(CURRENT_SQL.format(files=files))
+    else:  # nothing read yet: an empty view of the same shape
+        empty = pa.Table.from_batches([], schema=SCHEMA)  # noqa: F841 - DuckDB reads it by name
+        con.execute("CREATE TABLE current_view AS SELECT * FROM empty")
+    return con.table("current_view").select(", ".join(SCHEMA.names))
 
 
 # --- export folders ---------------------------------------------------------------------
@@ -174,11 +193,7 @@ def export(reader: Reader, out: Path, fmt: str,
             new_log.unlink()
         con = connect(tmp)
         try:
-            if logs:
-                current = current_relation(con, logs)
-            else:  # nothing yet: an empty view of the same shape
-                empty = pa.Table.from_batches([], schema=SCHEMA)
-                current = con.from_arrow(empty)
+            current = current_relation(con, logs)
             rows = (_write_parquet if fmt == "parquet" else _write_meds)(con, current, tmp)
         finally:
             con.close()
@@ -242,7 +257,6 @@ def _write_meds(con: Any, current: Any, tmp: Path) -> int:
     meds = require("meds")
     (tmp / "data").mkdir()
     (tmp / "metadata").mkdir()
-    con.register("current_view", current)
     found = [row[0] for row in con.sql(
         "SELECT DISTINCT system FROM (SELECT unnest(codes).system AS system FROM current_view "
         "UNION ALL SELECT value_code.system FROM current_view "

@@ -50,7 +50,12 @@ class Timeline:
         self.con = connect(self._dir)
 
     @classmethod
-    def from_store(cls, url: str = "sqlite:///.silta/timeline.sqlite3") -> Timeline:
+    def from_store(cls, url: str | None = None) -> Timeline:
+        """The store at `url`; by default the one `silta run` (make demo) keeps."""
+        if url is None:
+            from services.cli.export import ExportSettings
+
+            url = ExportSettings().store_url
         return cls(StoreReader(url))
 
     @classmethod
@@ -100,10 +105,7 @@ class Timeline:
         inclusive and `until` exclusive on occurred_at; sectors and kinds, any of them;
         a code starting with `code_prefix` (in `system`, when given)."""
         self.refresh()
-        if not self._logs:
-            relation = self.con.from_arrow(SCHEMA.empty_table())
-        else:
-            relation = current_relation(self.con, self._logs)
+        relation = current_relation(self.con, self._logs)
         conditions = []
         for column, bound, op in (("occurred_at", since, ">="), ("occurred_at", until, "<")):
             if bound is not None:
