@@ -264,7 +264,8 @@ def _write_meds(con: Any, current: Any, tmp: Path) -> int:
     ).fetchall()]
     con.register("prefixes", pa.table({"system": found,
                                        "prefix": [prefix_of(s) for s in found]}))
-    events = con.sql(f"""
+    con.execute(f"""
+        CREATE TABLE meds_events AS
         WITH c AS (SELECT *, {SUBJECT_ID} AS subject_id,
                           timezone('UTC', occurred_at) AS time FROM current_view),
         coded AS (
@@ -282,11 +283,10 @@ def _write_meds(con: Any, current: Any, tmp: Path) -> int:
             JOIN prefixes p ON p.system = c.service_task.system
         )
         SELECT subject_id, time, code, numeric_value, NULL::VARCHAR AS text_value FROM coded
-        ORDER BY subject_id, time, code, numeric_value NULLS FIRST""")
-    data_schema = meds.DataSchema.schema()
-    _copy(events, tmp / "data" / "0.parquet", data_schema)
-    con.register("events_view", events)
-    used = [row[0] for row in con.sql("SELECT DISTINCT code FROM events_view ORDER BY code")
+        """)
+    events = con.table("meds_events").order("subject_id, time, code, numeric_value NULLS FIRST")
+    _copy(events, tmp / "data" / "0.parquet", meds.DataSchema.schema())
+    used = [row[0] for row in con.sql("SELECT DISTINCT code FROM meds_events ORDER BY code")
             .fetchall()]
     meanings = _kind_meanings()
     pq.write_table(pa.table({
@@ -295,7 +295,7 @@ def _write_meds(con: Any, current: Any, tmp: Path) -> int:
         "parent_codes": [[] for _ in used],
     }, schema=meds.CodeMetadataSchema.schema()), tmp / meds.code_metadata_filepath)
     subjects = [row[0] for row in con.sql(
-        "SELECT DISTINCT subject_id FROM events_view ORDER BY subject_id").fetchall()]
+        "SELECT DISTINCT subject_id FROM meds_events ORDER BY subject_id").fetchall()]
     splits = [meds.train_split if s % 10 < 8 else meds.tuning_split if s % 10 == 8
               else meds.held_out_split for s in subjects]
     pq.write_table(pa.table({"subject_id": subjects, "split": splits},

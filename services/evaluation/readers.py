@@ -25,6 +25,7 @@ import orjson
 
 from contracts.timeline import TimelineEntry
 from services.errors import SourceError
+from services.kafka.reading import partitions_of
 from services.settings import redact_url
 from services.timeline.store import open_store
 
@@ -91,7 +92,7 @@ class TopicReader:
         return f"topic {self.topic} at {self.bootstrap}"
 
     async def read(self, position: Position, sink: Sink) -> Position:
-        from aiokafka import AIOKafkaConsumer, TopicPartition
+        from aiokafka import AIOKafkaConsumer
         from aiokafka.errors import KafkaError
 
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
@@ -109,13 +110,9 @@ class TopicReader:
         finally:
             client_log.setLevel(level)
         try:
-            partitions = consumer.partitions_for_topic(self.topic)
-            if not partitions:  # metadata of a topic is fetched on demand
-                await consumer._client.force_metadata_update()
-                partitions = consumer.partitions_for_topic(self.topic)
-            if not partitions:
+            tps = await partitions_of(consumer, self.topic)
+            if not tps:
                 raise SourceError(f"no topic {self.topic} at {self.bootstrap}")
-            tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
             consumer.assign(tps)
             start = {int(k): int(v) for k, v in (position or {}).items()}
             for tp in tps:

@@ -8,6 +8,16 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 
+async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    """The topic's partitions, sorted; [] when the broker does not know the topic. A
+    consumer fetches a topic's metadata on demand, hence the refresh."""
+    partitions = consumer.partitions_for_topic(topic)
+    if not partitions:
+        await consumer._client.force_metadata_update()
+        partitions = consumer.partitions_for_topic(topic)
+    return [TopicPartition(topic, p) for p in sorted(partitions or ())]
+
+
 async def read_topic(bootstrap: str, topic: str, **client: Any) -> list[Any]:
     """Every committed record of `topic`, partition by partition, in offset order; [] for a
     topic without partitions."""
@@ -16,11 +26,7 @@ async def read_topic(bootstrap: str, topic: str, **client: Any) -> list[Any]:
                                 max_partition_fetch_bytes=8 * 1024 * 1024, **client)
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic)
-        if partitions is None:
-            await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        tps = await partitions_of(consumer, topic)
         if not tps:
             return []
         consumer.assign(tps)

@@ -91,11 +91,12 @@ def _ref(topic: str, partition: int | str, offset: int | str) -> str:
     return f"{topic}/{partition}/{offset}"
 
 
-def balance(*, raw: Iterable[Any], events: Sequence[Any], timeline: Iterable[Any],
+def balance(*, raw: Iterable[Any], events: Sequence[Any], timeline: Iterable[TimelineEntry],
             deadletters: Iterable[Any], events_topic: str, pseudonymiser: Pseudonymiser,
             policy: Policy) -> Books:
-    """The books for records read from the raw topics, the events, timeline and dead-letter
-    topics (aiokafka ConsumerRecords or anything with the same attributes)."""
+    """The books for records read from the raw topics, the events and dead-letter topics
+    (aiokafka ConsumerRecords or anything with the same attributes) and the entries of the
+    timeline topic."""
     books = Books()
     letters: dict[str, DeadLetter] = {}
     for record in deadletters:
@@ -116,7 +117,7 @@ def balance(*, raw: Iterable[Any], events: Sequence[Any], timeline: Iterable[Any
         elif not (has_events or dead):
             books.raw_unaccounted.append(ref)
 
-    published = {TimelineEntry.model_validate_json(r.value).entry_id for r in timeline}
+    published = {entry.entry_id for entry in timeline}
     books.entries = len(published)
     accounted: set[str] = set()
     books.events = len(events)
@@ -144,13 +145,11 @@ def balance(*, raw: Iterable[Any], events: Sequence[Any], timeline: Iterable[Any
     return books
 
 
-async def check_store(books: Books, timeline: Iterable[Any], store: TimelineStore) -> None:
+async def check_store(books: Books, timeline: Iterable[TimelineEntry],
+                      store: TimelineStore) -> None:
     """Add the store's differences from the timeline topic (the last record of an entry id
     on the topic is its content)."""
-    on_topic = {}
-    for record in timeline:
-        entry = TimelineEntry.model_validate_json(record.value)
-        on_topic[entry.entry_id] = entry
+    on_topic = {entry.entry_id: entry for entry in timeline}
     seen: set[str] = set()
     position = -1
     while page := await store.entries_since(position, 1000):
@@ -170,7 +169,8 @@ async def verify(bootstrap: str, *, raw_topics: Sequence[str], events_topic: str
                  timeline_topic: str, deadletter_topic: str, pseudonymiser: Pseudonymiser,
                  policy: Policy, store: TimelineStore | None = None) -> Books:
     raw = [r for topic in raw_topics for r in await read_topic(bootstrap, topic)]
-    timeline = await read_topic(bootstrap, timeline_topic)
+    timeline = [TimelineEntry.model_validate_json(r.value)
+                for r in await read_topic(bootstrap, timeline_topic)]
     books = balance(raw=raw, events=await read_topic(bootstrap, events_topic),
                     timeline=timeline, deadletters=await read_topic(bootstrap, deadletter_topic),
                     events_topic=events_topic, pseudonymiser=pseudonymiser, policy=policy)
