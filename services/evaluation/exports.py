@@ -14,9 +14,9 @@ columns as `services/evaluation/table.py`.
 MEDS 0.4: `data/0.parquet` (subject_id int64, time timestamp[us] in UTC, code, numeric_value,
 text_value, sorted by subject and time), `metadata/codes.parquet`, `metadata/dataset.json`,
 `metadata/subject_splits.parquet`. Codes are `PREFIX//code` (see `MEDS_PREFIXES`); each
-entry gives one `SILTA//<kind>` row, one row per code (with the entry's numeric value),
-one for a coded value and one for the palvelutehtävä. text_value is always null: the
-timeline carries no free text.
+entry gives one `SILTA//<kind>` row (an amended record keeps the kind it was recorded as),
+one row per code (with the entry's numeric value), one for a coded value and one for the
+palvelutehtävä. text_value is always null: the timeline carries no free text.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from contracts.timeline import TIMELINE_ENTRY_TYPE, TimelineEntry
 from services.errors import SourceError
 from services.evaluation.deps import require
 from services.evaluation.readers import Reader, run
-from services.evaluation.table import SCHEMA, to_batch, to_entries
+from services.evaluation.table import CURRENT_SCHEMA, SCHEMA, to_batch, to_entries
 
 pa = require("pyarrow")
 pq = require("pyarrow.parquet")
@@ -62,13 +62,14 @@ SUBJECT_ID = "('0x' || substr(client, 1, 15))::BIGINT"
 # (not window functions) so DuckDB spills to disk instead of running out of memory.
 CHOSEN_SQL = """
 CREATE TABLE chosen AS
-SELECT pick.f AS filename, pick.r AS file_row_number FROM (
-    SELECT coalesce(amendment, original) AS pick FROM (
+SELECT pick.f AS filename, pick.r AS file_row_number, record_kind FROM (
+    SELECT coalesce(amendment, original) AS pick, record_kind FROM (
         SELECT bool_or(status = 'retracted') AS withdrawn,
                arg_max({{'f': filename, 'r': file_row_number}}, sequence)
                    FILTER (WHERE status = 'amended') AS amendment,
                arg_max({{'f': filename, 'r': file_row_number}}, sequence)
-                   FILTER (WHERE status = 'active') AS original
+                   FILTER (WHERE status = 'active') AS original,
+               any_value(kind) FILTER (WHERE status = 'active') AS record_kind
         FROM read_parquet({files}, filename = true, file_row_number = true)
         GROUP BY record_id
     ) WHERE NOT withdrawn
@@ -77,9 +78,9 @@ SELECT pick.f AS filename, pick.r AS file_row_number FROM (
 # One physical row per current entry (a re-delivered entry is in the log twice, alike).
 CURRENT_SQL = """
 CREATE TABLE current_view AS
-SELECT log.* EXCLUDE (filename, file_row_number)
+SELECT log.* EXCLUDE (filename, file_row_number), chosen.record_kind
 FROM read_parquet({files}, filename = true, file_row_number = true) AS log
-SEMI JOIN chosen USING (filename, file_row_number)
+JOIN chosen USING (filename, file_row_number)
 """
 
 
@@ -106,16 +107,16 @@ def connect(workdir: Path, memory_limit: str | None = None) -> Any:
 
 def current_relation(con: Any, log_files: list[Path]) -> Any:
     """The current view of the entries in `log_files`, as a table in `con` (replacing an
-    earlier one), returned as a relation with SCHEMA's columns."""
+    earlier one), returned as a relation with CURRENT_SCHEMA's columns."""
     con.execute("DROP TABLE IF EXISTS chosen; DROP TABLE IF EXISTS current_view")
     if log_files:
         files = "[" + ", ".join(f"'{f}'" for f in log_files) + "]"
         con.execute(CHOSEN_SQL.format(files=files))
         con.execute(CURRENT_SQL.format(files=files))
     else:  # nothing read yet: an empty view of the same shape
-        empty = pa.Table.from_batches([], schema=SCHEMA)  # noqa: F841 - DuckDB reads it by name
+        empty = pa.Table.from_batches([], schema=CURRENT_SCHEMA)  # noqa: F841 - read by name
         con.execute("CREATE TABLE current_view AS SELECT * FROM empty")
-    return con.table("current_view").select(", ".join(SCHEMA.names))
+    return con.table("current_view").select(", ".join(CURRENT_SCHEMA.names))
 
 
 # --- export folders ---------------------------------------------------------------------
@@ -222,7 +223,7 @@ def _write_parquet(con: Any, current: Any, tmp: Path) -> int:
         folder = tmp / f"sector={sector}"
         folder.mkdir()
         selected = current.filter(f"sector = '{sector}'").order("client, sequence")
-        _copy(selected, folder / "part-0.parquet", SCHEMA)
+        _copy(selected, folder / "part-0.parquet", CURRENT_SCHEMA)
     return rows
 
 
@@ -269,7 +270,8 @@ def _write_meds(con: Any, current: Any, tmp: Path) -> int:
         WITH c AS (SELECT *, {SUBJECT_ID} AS subject_id,
                           timezone('UTC', occurred_at) AS time FROM current_view),
         coded AS (
-            SELECT subject_id, time, 'SILTA//' || kind AS code, NULL::FLOAT AS numeric_value
+            SELECT subject_id, time, 'SILTA//' || coalesce(record_kind, kind) AS code,
+                   NULL::FLOAT AS numeric_value
             FROM c
             UNION ALL
             SELECT subject_id, time, p.prefix || '//' || u.code.code,

@@ -102,7 +102,8 @@ class Timeline:
                 kind: str | Sequence[str] | None = None,
                 code_prefix: str | None = None, system: str | None = None) -> Any:
         """The current view as a DuckDB relation (one row per record), filtered: `since`
-        inclusive and `until` exclusive on occurred_at; sectors and kinds, any of them;
+        inclusive and `until` exclusive on occurred_at; sectors and kinds, any of them (an
+        amended record has the kind it was recorded as, `record_kind`);
         a code starting with `code_prefix` (in `system`, when given)."""
         self.refresh()
         relation = current_relation(self.con, self._logs)
@@ -113,7 +114,7 @@ class Timeline:
                     bound)
                 when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
                 conditions.append(f"{column} {op} TIMESTAMPTZ '{when.isoformat()}'")
-        for column, wanted in (("sector", sector), ("kind", kind)):
+        for column, wanted in (("sector", sector), ("coalesce(record_kind, kind)", kind)):
             if wanted is not None:
                 values = [wanted] if isinstance(wanted, str) else list(wanted)
                 conditions.append(f"{column} IN ({', '.join(_quote(v) for v in values)})")

@@ -1,5 +1,6 @@
 """Timeline entries as Arrow: one typed column per field (codes as list<struct>, times as
-UTC timestamps), plus `record_id`, the original entry a correction belongs to.
+UTC timestamps), plus `record_id`, the original entry a correction belongs to, and in
+the current view `record_kind`, the kind of that original.
 
 The same schema is the Parquet export, the SDK's tables and the staging log the exports
 fold; `to_entries` turns rows back into TimelineEntry for readers of an export.
@@ -29,6 +30,9 @@ SCHEMA = pa.schema([
     ("episode", pa.string()), ("source_ref", pa.string()),
     ("security_labels", pa.list_(pa.string())), ("age_band", pa.string()),
 ])
+# The current view adds the kind its record was recorded as: an amended row's own kind is
+# `record.amended`, and evaluators select records by what they are.
+CURRENT_SCHEMA = SCHEMA.append(pa.field("record_kind", pa.string()))
 
 
 def _code(code: Any) -> dict[str, str] | None:

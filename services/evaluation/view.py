@@ -32,6 +32,12 @@ def current_view(entries: Iterable[TimelineEntry]) -> list[TimelineEntry]:
     return sorted(current, key=lambda e: (e.client, e.sequence))
 
 
+def record_kinds(entries: Iterable[TimelineEntry]) -> dict[str, str]:
+    """The kind each record was recorded as (its original's), by record id. An amendment's
+    own kind is `record.amended`, so a view's amended rows take their kind from here."""
+    return {entry.entry_id: entry.kind for entry in entries if entry.status == "active"}
+
+
 def record_of(entry: TimelineEntry) -> str:
     """The record an entry belongs to: the original's entry id."""
     return root_of(entry)

@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from contracts.timeline import TimelineEntry
 from services.evaluation.exports import connect, current_relation
 from services.evaluation.table import to_batch, to_entries
-from services.evaluation.view import current_view, record_of
+from services.evaluation.view import current_view, record_kinds, record_of
 
 T0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+KINDS = ("encounter.started", "diagnosis.recorded", "observation.recorded")
 
 
 def make(client: str, record: int, n: int, status: str, sequence: int) -> TimelineEntry:
@@ -28,7 +29,8 @@ def make(client: str, record: int, n: int, status: str, sequence: int) -> Timeli
     entry_id = root if status == "active" else f"{client[:4]}{record:012x}{n:016x}"
     return TimelineEntry(
         entry_id=entry_id, client=client, key_version="k1", sequence=sequence,
-        sector="health", kind="encounter.started",
+        sector="health", kind=KINDS[record % 3] if status == "active" else
+        "record.amended" if status == "amended" else "record.retracted",
         event_type="fi.silta.health.encounter.started.v1", resource_type="Encounter",
         status=status, corrects=None if status == "active" else root,
         occurred_at=T0 + dt.timedelta(hours=sequence), recorded_at=T0, source_ref=root)
@@ -98,3 +100,13 @@ def test_sql_fold_matches_the_python_fold(entries: list[TimelineEntry]) -> None:
         rows = list(to_entries(table))
         con.close()
     assert rows == current_view(entries)
+    kinds = record_kinds(entries)
+    assert table.column("record_kind").to_pylist() == [kinds.get(record_of(e)) for e in rows]
+
+
+def test_an_amended_record_keeps_the_kind_it_was_recorded_as() -> None:
+    client = "0001" + "0" * 28
+    original, amendment = make(client, 1, 0, "active", 1), make(client, 1, 1, "amended", 2)
+    (shown,) = current_view([amendment, original])
+    assert shown.kind == "record.amended"
+    assert record_kinds([amendment, original])[record_of(shown)] == "diagnosis.recorded"
