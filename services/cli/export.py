@@ -45,20 +45,25 @@ From = Annotated[Source, typer.Option("--from", help="store (SILTA_STORE_URL), t
                                       "(SILTA_KAFKA_BOOTSTRAP, SILTA_TIMELINE_TOPIC) or api "
                                       "(SILTA_EXPORT_API_URL, SILTA_EXPORT_API_TOKEN)")]
 
+Follow = Annotated[float | None, typer.Option(
+    "--follow", metavar="SECONDS", min=1,
+    help="keep the export current: export again every SECONDS (only new entries are "
+         "read) until interrupted")]
+
 
 @app.command()
-def parquet(out: Out, source: From = Source.store) -> None:
+def parquet(out: Out, source: From = Source.store, follow: Follow = None) -> None:
     """One row per current entry, typed columns, partitioned by sector, plus _silta.json."""
-    _export(out, "parquet", source)
+    _export(out, "parquet", source, follow)
 
 
 @app.command()
-def meds(out: Out, source: From = Source.store) -> None:
+def meds(out: Out, source: From = Source.store, follow: Follow = None) -> None:
     """MEDS 0.4: data/, metadata/codes.parquet, dataset.json, subject_splits.parquet."""
-    _export(out, "meds", source)
+    _export(out, "meds", source, follow)
 
 
-def _export(out: Path, fmt: str, source: Source) -> None:
+def _export(out: Path, fmt: str, source: Source, follow: float | None) -> None:
     from services.evaluation.exports import export
     from services.evaluation.readers import ApiReader, Reader, StoreReader, TopicReader
 
@@ -82,7 +87,14 @@ def _export(out: Path, fmt: str, source: Source) -> None:
             shown[0] = time.monotonic()
             print(f"  read {read} entries from the {reader.description}", file=sys.stderr)
 
-    state = export(reader, out, fmt, progress)
-    typer.echo(f"{fmt} export in {out}: {state['current_rows']} current entries; read "
-               f"{state['entries_read_this_run']} new entries from the {reader.description} "
-               f"in {time.monotonic() - started:.1f}s (position {state['position']})")
+    while True:
+        state = export(reader, out, fmt, progress)
+        if follow is None or state["entries_read_this_run"]:
+            typer.echo(f"{fmt} export in {out}: {state['current_rows']} current entries; "
+                       f"read {state['entries_read_this_run']} new entries from the "
+                       f"{reader.description} in {time.monotonic() - started:.1f}s "
+                       f"(position {state['position']})")
+        if follow is None:
+            return
+        time.sleep(follow)
+        started = time.monotonic()

@@ -7,6 +7,9 @@ continue from next time, so exports can be incremental and memory stays flat.
 - ApiReader: the query API's `GET /entries` (bearer token); position = store position.
 - ParquetReader: a folder written by `silta export parquet` (its current view); no position.
 
+`follow(reader, ...)` keeps reading what arrives after the position reached, for a view
+that stays current (a notebook's background task, `silta export ... --follow`).
+
 All of them yield the same entries for the same timeline (tests/services/evaluation).
 """
 
@@ -52,6 +55,20 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coroutine)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+async def follow(reader: Reader, position: Position, sink: Sink, *, stop: asyncio.Event,
+                 every: float = 1.0) -> Position:
+    """Read what is there, then what arrives, every `every` seconds until `stop` is set;
+    returns the position to continue from. Polling keeps every reader's one way of reading
+    (a position in, a position out), so a follower resumes exactly where a read stopped."""
+    while True:
+        position = await reader.read(position, sink)
+        try:
+            await asyncio.wait_for(stop.wait(), every)
+        except TimeoutError:
+            continue
+        return position
 
 
 @dataclass

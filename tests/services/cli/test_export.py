@@ -4,9 +4,11 @@ code 2, and nothing half-written (a failed run leaves the previous export as it 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +18,10 @@ import pytest
 from deploy.local.broker import free_port
 from services.api.app import build_app as api_app
 from services.errors import SourceError
-from services.evaluation.exports import export
+from services.evaluation.exports import STATE, export
 from services.evaluation.readers import ApiReader, ParquetReader, StoreReader, run
 from services.timeline.store import open_store
-from tests.services.api.support import api_settings, seed_entries
+from tests.services.api.support import UNKNOWN, api_settings, entry, seed_entries
 
 
 @pytest.fixture
@@ -118,3 +120,31 @@ def test_a_failed_run_leaves_the_previous_export(tmp_path: Path, store_url: str)
         export(Broken(), out, "parquet")
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == files
     assert leftovers(tmp_path) == []
+
+
+def test_follow_keeps_the_export_current(store_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "p"
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "services.cli.main", "export", "parquet", "--out", str(out),
+         "--follow", "1"], text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "SILTA_STORE_URL": store_url})
+    watchdog = threading.Timer(60, follower.kill)  # a follower that never prints fails, not hangs
+    watchdog.start()
+    try:
+        first = follower.stdout.readline() if follower.stdout else ""
+        assert "parquet export" in first, first
+        before = json.loads((out / STATE).read_text())["current_rows"]
+
+        async def more() -> None:
+            store = open_store(store_url)
+            await store.open()
+            await store.upsert([entry(UNKNOWN, 1, "health", "encounter.started")])
+            await store.close()
+        asyncio.run(more())
+        second = follower.stdout.readline() if follower.stdout else ""
+        assert "read 1 new entries" in second, second
+        assert json.loads((out / STATE).read_text())["current_rows"] == before + 1
+    finally:
+        watchdog.cancel()
+        follower.terminate()
+        follower.wait(30)

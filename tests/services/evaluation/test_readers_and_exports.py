@@ -5,6 +5,7 @@ and no identity code, name, address or free text is in any exported byte."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from pathlib import Path
@@ -21,13 +22,20 @@ from contracts.timeline import TimelineEntry
 from services.api.app import build_app as api_app
 from services.evaluation import Timeline
 from services.evaluation.exports import STATE, export
-from services.evaluation.readers import ApiReader, ParquetReader, StoreReader, TopicReader, run
+from services.evaluation.readers import (
+    ApiReader,
+    ParquetReader,
+    StoreReader,
+    TopicReader,
+    follow,
+    run,
+)
 from services.evaluation.view import current_view
 from services.ingest.app import build_app as ingest_app
 from services.simulate import SimConfig, generate
 from services.simulate.people import FAMILY, GIVEN
 from services.timeline.app import build_app as timeline_app
-from tests.services.api.support import READER, api_settings
+from tests.services.api.support import READER, api_settings, seed_entries
 from tests.services.test_pipeline import running, send, store_count
 from tests.support.messages import (
     CORRECTION_FILES,
@@ -37,7 +45,15 @@ from tests.support.messages import (
     from_simulation,
     person_messages,
 )
-from tests.support.pipeline import PipelineTopics, ingest_settings, make_topics, read_all, timeline_settings
+from tests.support.pipeline import (
+    PipelineTopics,
+    ingest_settings,
+    make_topics,
+    produce,
+    read_all,
+    timeline_settings,
+    wait_for,
+)
 
 pytestmark = pytest.mark.kafka
 PERSON = make_hetu(dt.date(1948, 5, 6), 931, "-")
@@ -150,3 +166,25 @@ async def test_every_reader_and_export_agrees_and_keeps_privacy(
         assert personal.casefold() not in text.casefold(), personal
     state = json.loads((parquet / STATE).read_text())
     assert state["key_versions"] == ["k1"] and state["schema"] == "fi.silta.timeline.entry.v1"
+
+
+async def test_a_follower_sees_entries_as_they_arrive(kafka_bootstrap: str, tmp_path: Path) -> None:
+    topics = await make_topics(kafka_bootstrap, tmp_path)
+    entries = seed_entries()
+    messages = [(e.client.encode(), e.model_dump_json().encode()) for e in entries]
+    await produce(kafka_bootstrap, topics.timeline, messages[:3])
+    seen: list[TimelineEntry] = []
+    stop = asyncio.Event()
+    follower = asyncio.create_task(follow(TopicReader(kafka_bootstrap, topics.timeline), None,
+                                          seen.extend, stop=stop, every=0.2))
+
+    async def seen_all(n: int) -> bool:
+        return len(seen) >= n
+
+    assert await wait_for(lambda: seen_all(3), timeout=30)
+    await produce(kafka_bootstrap, topics.timeline, messages[3:])
+    assert await wait_for(lambda: seen_all(len(entries)), timeout=30)
+    stop.set()
+    position = await follower
+    assert by_id(seen) == by_id(entries) and len(seen) == len(entries)
+    assert sum(position.values()) == len(entries)  # next offsets: resumes after the last
