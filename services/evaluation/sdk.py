@@ -3,7 +3,7 @@
     from services.evaluation import Timeline
     t = Timeline.from_store("sqlite:///.silta/timeline.sqlite3")   # or .from_topic(...),
     view = t.current(sector="social", since="2025-01-01")          # .from_api(...),
-    view.aggregate("kind, count(*) AS n", "kind").df()             # .from_parquet(...)
+    view.aggregate("kind, count(*) AS n", "kind").show()           # .from_parquet(...)
 
 Why DuckDB: embedded (no server in a secure processing environment), SQL over Parquet out
 of core with a memory limit (10^8 rows on one machine), Arrow in and out, and the same

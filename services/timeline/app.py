@@ -8,6 +8,7 @@ Two subscribers:
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from faststream import AckPolicy
@@ -27,6 +28,7 @@ from services.timeline.materialiser import Materialiser
 from services.timeline.policy import Policy
 from services.timeline.processor import TimelineProcessor
 from services.timeline.settings import TimelineSettings
+from services.timeline.state import rebuild
 from services.timeline.store import open_store
 
 DESCRIPTION = """Turns identified contract events into the pseudonymised client timeline:
@@ -42,7 +44,7 @@ def build_app(settings: TimelineSettings | None = None) -> AsgiFastStream:
     metrics = ServiceMetrics("timeline")
     store = open_store(settings.store_url)
     processor = TimelineProcessor(
-        bootstrap=settings.kafka_bootstrap,
+        load_state=functools.partial(rebuild, settings.kafka_bootstrap, settings.timeline_topic),
         pseudonymiser=settings.pseudonymiser(),
         policy=Policy(settings.policy_drop_disclosure_banned, settings.policy_coarsen_turvakielto),
         sectors={f"urn:silta:source:{s.id}": s.sector for s in spec.sources},

@@ -24,6 +24,11 @@ class Decision:
     coarsen: bool = False
     withdraw: bool = False      # publish a retraction of the corrected entry instead
 
+    @property
+    def publishes(self) -> bool:
+        """Something reaches the timeline: the entry, or the retraction a ban asks for."""
+        return self.keep or self.withdraw
+
 
 KEEP = Decision(True)
 

@@ -45,8 +45,7 @@ def preview(messages: Iterable[tuple[str, str, bytes]], pseudonymiser: Pseudonym
             if key in seen:
                 continue
             seen.add(key)
-            decision = policy.decide(event)
-            if decision.keep or decision.withdraw:  # a withdrawal publishes a retraction
+            if policy.decide(event).publishes:
                 ids.add(entry_id(pseudonymiser, *key))
             else:
                 dropped += 1

@@ -9,7 +9,8 @@ the same partition number of the timeline topic.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import ConsumerRecord, TopicPartition
@@ -27,16 +28,37 @@ from services.observability.metrics import ServiceMetrics
 from services.timeline.minimise import check_codes, entry_id, record_ref, sector_of, to_entry
 from services.timeline.owners import Claim, RecordOwners
 from services.timeline.policy import Policy
-from services.timeline.state import PartitionState, StagedChanges, rebuild
+from services.timeline.state import PartitionState, StagedChanges
 
 TIMELINE_SOURCE = "urn:silta:timeline"
+# The state of a partition as the timeline topic holds it (services/timeline/state.py
+# `rebuild` on Kafka; tests pass their own to run the processor without a broker).
+StateLoader = Callable[[int], Awaitable[PartitionState]]
+
+
+@dataclass(frozen=True)
+class Publish:
+    record: OutRecord
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """Its entry id is already on the timeline (or earlier in this transaction)."""
+
+
+@dataclass(frozen=True)
+class Dropped:
+    reason: str  # the policy's
+
+
+Verdict = Publish | Duplicate | Dropped
 
 
 class TimelineProcessor:
-    def __init__(self, *, bootstrap: str, pseudonymiser: Pseudonymiser, policy: Policy,
-                 sectors: dict[str, str], timeline_topic: str, deadletter_topic: str,
-                 metrics: ServiceMetrics, owners: RecordOwners) -> None:
-        self.bootstrap = bootstrap
+    def __init__(self, *, load_state: StateLoader, pseudonymiser: Pseudonymiser,
+                 policy: Policy, sectors: dict[str, str], timeline_topic: str,
+                 deadletter_topic: str, metrics: ServiceMetrics, owners: RecordOwners) -> None:
+        self.load_state = load_state
         self.owners = owners
         self.pseudonymiser = pseudonymiser
         self.policy = policy
@@ -69,7 +91,7 @@ class TimelineProcessor:
         if state is None:
             task = self._loading.get(partition)
             if task is None:
-                task = asyncio.ensure_future(rebuild(self.bootstrap, self.timeline_topic, partition))
+                task = asyncio.ensure_future(self.load_state(partition))
                 self._loading[partition] = task
             try:
                 state = await task
@@ -122,12 +144,13 @@ class TimelineProcessor:
                 out.append(self._dead(record, "internal.error", "",
                                       f"{type(error).__name__} while building the entry"))
                 continue
-            if isinstance(result, OutRecord):
-                out.append(result)
-            elif result == "duplicate":
-                duplicates += 1
-            else:
-                drops.append(result)
+            match result:
+                case Publish(record):
+                    out.append(record)
+                case Duplicate():
+                    duplicates += 1
+                case Dropped(reason):
+                    drops.append(reason)
 
         def on_commit() -> None:
             staged.apply()
@@ -147,17 +170,17 @@ class TimelineProcessor:
             keys.append(entry_id(self.pseudonymiser, envelope.source, envelope.corrects))
         return [Claim(key, client) for key in keys]
 
-    def _entry(self, event: ContractEvent, staged: StagedChanges, partition: int) -> OutRecord | str:
+    def _entry(self, event: ContractEvent, staged: StagedChanges, partition: int) -> Verdict:
         envelope = event.envelope
         this_id = entry_id(self.pseudonymiser, envelope.source, envelope.id)
         if staged.is_known(this_id):
-            return "duplicate"
+            return Duplicate()
         decision = self.policy.decide(event)
-        if not decision.keep and not decision.withdraw:
+        if not decision.publishes:
             staged.mark(this_id)
             self.log.info("policy drop", entry_id=this_id, event_type=envelope.type,
                           reason=decision.reason)
-            return str(decision.reason)
+            return Dropped(str(decision.reason))
         system, value = event.client_identifier()
         client = self.pseudonymiser.pseudonym(system, value)
         sequence = staged.next_sequence(client)
@@ -173,7 +196,7 @@ class TimelineProcessor:
         # Only a fully built entry consumes its sequence number and id.
         staged.take(client, sequence)
         staged.mark(this_id)
-        return timeline_record(entry, self.timeline_topic, partition)
+        return Publish(timeline_record(entry, self.timeline_topic, partition))
 
     def _dead(self, record: ConsumerRecord[Any, Any], code: str, location: str,
               message: str) -> OutRecord:

@@ -27,6 +27,14 @@ class PartitionState:
     def stage(self) -> StagedChanges:
         return StagedChanges(self)
 
+    def absorb(self, value: bytes) -> None:
+        """Take in one published TimelineEntry (JSON), in any order."""
+        entry = orjson.loads(value)
+        client, sequence = entry["client"], entry["sequence"]
+        if sequence > self.last_sequence.get(client, 0):
+            self.last_sequence[client] = sequence
+        self.seen.add(entry["entry_id"])
+
 
 @dataclass
 class StagedChanges:
@@ -68,11 +76,7 @@ async def rebuild(bootstrap: str, topic: str, partition: int) -> PartitionState:
         while await consumer.position(tp) < end:
             batch = await consumer.getmany(tp, timeout_ms=1000, max_records=5000)
             for record in batch.get(tp, ()):
-                entry = orjson.loads(record.value)
-                client, sequence = entry["client"], entry["sequence"]
-                if sequence > state.last_sequence.get(client, 0):
-                    state.last_sequence[client] = sequence
-                state.seen.add(entry["entry_id"])
+                state.absorb(record.value)
     finally:
         await consumer.stop()
     return state
