@@ -13,10 +13,7 @@ import re
 from collections.abc import Iterable
 
 from contracts import systems
-
-# Any century sign, any check character, anywhere in the text, either case: a value that
-# merely looks like an identity code is refused as well.
-IDENTITY_CODE_SHAPE = re.compile(r"\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]", re.IGNORECASE)
+from contracts.hetu import IDENTITY_CODE_SHAPE
 
 _NUMERIC = r"^[0-9]{1,8}$"
 _SILTA = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"

@@ -6,7 +6,6 @@ values are never echoed: a vendor sees that the code is wrong, not the code.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,8 +13,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from contracts.errors import ContractError
-
-_HETU_LIKE = re.compile(r"\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]")
+from contracts.hetu import IDENTITY_CODE_SHAPE
 
 _HIDDEN_PARENTS = {"identifier", "name", "address"}
 # Elements whose values are codes, safe and useful to quote back; any other string may be
@@ -93,7 +91,7 @@ def describe_found(error: ErrorDetails, limit: int = 80) -> str:
     if isinstance(value, list):
         return f"an array of {len(value)}"
     text = repr(value)
-    if _HETU_LIKE.search(text):
+    if IDENTITY_CODE_SHAPE.search(text):
         return "a value shaped like a personal identity code (not shown)"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 

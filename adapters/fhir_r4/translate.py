@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from typing import Any
 
 import orjson
@@ -20,10 +19,10 @@ from adapters.fhir_r4.shapes import RESOURCE_SHAPES
 from adapters.fhir_r4.times import parse_instant
 from contracts import systems
 from contracts.events import ContractEvent
+from contracts.hetu import redact_identity_codes
 
 ADAPTER_VERSION = "fhir-r4/1"
 CLIENT_ELEMENT = {"EpisodeOfCare": "patient", "Task": "for", "Patient": "identifier"}
-_HETU_SHAPED = re.compile(r"\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]")
 _FREE_TEXT = frozenset({"text", "display", "valueString", "family", "given", "line", "city",
                         "postalCode", "country"})
 
@@ -127,8 +126,8 @@ def _minimised(entry: Entry, refs: References) -> dict[str, Any]:
 def _scrubbed(exc: TranslationError) -> TranslationError:
     """The error with anything shaped like an identity code, or free text the contract
     echoed back, taken out (errors go to logs and the dead-letter headers)."""
-    message = _HETU_SHAPED.sub("<identity code>", exc.message)
-    location = _HETU_SHAPED.sub("<identity code>", exc.location)
+    message = redact_identity_codes(exc.message)
+    location = redact_identity_codes(exc.location)
     last = location.rsplit("/", 2)
     if exc.code == "contract.violation" and ", found " in message and \
             _FREE_TEXT.intersection(last):

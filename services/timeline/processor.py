@@ -16,9 +16,10 @@ from typing import Any
 from aiokafka import ConsumerRecord, TopicPartition
 
 from adapters.identity import Pseudonymiser
-from contracts.codes import IDENTITY_CODE_SHAPE, CodeProblem
+from contracts.codes import CodeProblem
 from contracts.envelope import Envelope
 from contracts.events import ContractEvent, ContractViolation, parse_event
+from contracts.hetu import redact_identity_codes
 from contracts.timeline import TIMELINE_ENTRY_TYPE, TimelineEntry
 from services.deadletter import DeadLetterReason, to_deadletter
 from services.kafka.stage import Outcome
@@ -212,7 +213,7 @@ def _conflict(event: ContractEvent, claims: list[Claim], owners: dict[str, str])
     if all(owners.get(claim.key, claim.client) == claim.client for claim in claims):
         return None
     envelope = event.envelope
-    record = IDENTITY_CODE_SHAPE.sub("<identity code>", envelope.subject or envelope.id)
+    record = redact_identity_codes(envelope.subject or envelope.id)
     return f"record {record} of {envelope.source} already belongs to another client; not applied"
 
 
