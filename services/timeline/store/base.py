@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from contracts.timeline import TimelineEntry
@@ -81,11 +81,6 @@ class RowView:
     entry_id: str
     sequence: int
     status: str
-
-
-@dataclass
-class ViewChanges:
-    views: dict[str, str] = field(default_factory=dict)
 
 
 def recompute(rows: Sequence[RowView]) -> dict[str, str]:

@@ -112,7 +112,8 @@ _COLUMNS = ("entry_id, client, sequence, sector, kind, status, root_id, occurred
 
 
 class SqlStore:
-    """A timeline store over a DB-API connection factory (one connection per thread)."""
+    """A timeline store over one DB-API connection, used from worker threads one at a time
+    (behind a lock), so the transactions of one store object never interleave."""
 
     def __init__(self, url: str, dialect: Dialect, connect: Callable[[], Any]) -> None:
         self.url = url
