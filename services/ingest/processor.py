@@ -68,7 +68,7 @@ class IngestProcessor:
             out += self.translate(route, record)
         dead = [r for r in out if r.topic == self.deadletter_topic]
 
-        def count() -> None:
+        def count(written: dict[TopicPartition, int]) -> None:
             for letter in dead:
                 code = dict(letter.headers).get("silta-dl-code", b"").decode()
                 self.metrics.deadlettered.labels("ingest", tp.topic, code).inc()

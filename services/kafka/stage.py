@@ -36,7 +36,8 @@ class Outcome:
     to apply only once the transaction has committed."""
 
     records: list[OutRecord] = field(default_factory=list)
-    on_commit: Callable[[], None] | None = None
+    # Called with the offset after the last record written to each output partition.
+    on_commit: Callable[[dict[TopicPartition, int]], None] | None = None
 
 
 class Processor(Protocol):
@@ -133,9 +134,10 @@ class TransactionalStage(ConsumerRebalanceListener):  # type: ignore[misc]
                        first=records[0].offset, last=records[-1].offset)
         producer = await self.producers.get(tp)
         outcome = await self.processor.process(tp, records)
-        await commit(producer, outcome.records, {tp: records[-1].offset + 1}, self.group_id)
+        written = await commit(producer, outcome.records, {tp: records[-1].offset + 1},
+                               self.group_id)
         if outcome.on_commit is not None:
-            outcome.on_commit()
+            outcome.on_commit(written)
         self.log.debug("slice committed", topic=tp.topic, partition=tp.partition,
                        first=records[0].offset, last=records[-1].offset,
                        produced=len(outcome.records))

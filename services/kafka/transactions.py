@@ -84,11 +84,19 @@ async def commit(
     records: Sequence[OutRecord],
     offsets: dict[TopicPartition, int],
     group_id: str,
-) -> None:
-    """Publish `records` and commit `offsets` for `group_id` atomically."""
+) -> dict[TopicPartition, int]:
+    """Publish `records` and commit `offsets` for `group_id` atomically; returns, for each
+    partition written, the offset after the last record written there."""
+    sent = []
     async with producer.transaction():
         # send() only enqueues; the commit flushes, so sends are batched, not awaited one by one.
         for record in records:
-            await producer.send(record.topic, record.value, key=record.key,
-                                headers=list(record.headers), partition=record.partition)
+            sent.append(await producer.send(record.topic, record.value, key=record.key,
+                                            headers=list(record.headers),
+                                            partition=record.partition))
         await producer.send_offsets_to_transaction(offsets, group_id)
+    written: dict[TopicPartition, int] = {}
+    for metadata in await asyncio.gather(*sent):
+        tp = TopicPartition(metadata.topic, metadata.partition)
+        written[tp] = max(written.get(tp, 0), metadata.offset + 1)
+    return written

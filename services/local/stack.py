@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
@@ -118,6 +119,7 @@ async def start_stack(bootstrap: str, fresh: bool, config: StackConfig, say: Say
     if fresh:  # a new broker has an empty log, so the store must start empty too
         for stale in state.glob("timeline.sqlite3*"):
             stale.unlink()
+        shutil.rmtree(state / "timeline-state", ignore_errors=True)
     key = dev_key(state, say)
     # The demo's output is the point; service logs say only what needs attention.
     common: dict[str, Any] = {"kafka_bootstrap": bootstrap,
@@ -126,7 +128,8 @@ async def start_stack(bootstrap: str, fresh: bool, config: StackConfig, say: Say
     api_token = secrets.token_urlsafe(24)
     http_tokens = {s.id: secrets.token_urlsafe(24) for s in spec.sources if s.format != "hl7v2"}
     ingest = IngestSettings(**common, pseudonym_key=key)
-    timeline = TimelineSettings(**common, pseudonym_key=key, store_url=store_url)
+    timeline = TimelineSettings(**common, pseudonym_key=key, store_url=store_url,
+                                timeline_state_dir=state / "timeline-state")
     mllp = MllpSettings(**common)
     http = HttpIngestSettings(**common, http_tokens=http_tokens)
     api = ApiSettings(**common, store_url=store_url, api_tokens=_api_tokens(api_token))

@@ -24,11 +24,11 @@ from services.kafka.transactions import PartitionProducers
 from services.logging import configure_logging, get_logger
 from services.observability.asgi import service_app
 from services.observability.metrics import ServiceMetrics
+from services.timeline.checkpoint import load as load_checkpoint
 from services.timeline.materialiser import Materialiser
 from services.timeline.policy import Policy
 from services.timeline.processor import TimelineProcessor
 from services.timeline.settings import TimelineSettings
-from services.timeline.state import rebuild
 from services.timeline.store import open_store
 
 DESCRIPTION = """Turns identified contract events into the pseudonymised client timeline:
@@ -44,7 +44,8 @@ def build_app(settings: TimelineSettings | None = None) -> AsgiFastStream:
     metrics = ServiceMetrics("timeline")
     store = open_store(settings.store_url)
     processor = TimelineProcessor(
-        load_state=functools.partial(rebuild, settings.kafka_bootstrap, settings.timeline_topic),
+        load_state=functools.partial(load_checkpoint, settings.kafka_bootstrap,
+                                     settings.timeline_topic, settings.timeline_state_dir),
         pseudonymiser=settings.pseudonymiser(),
         policy=Policy(settings.policy_drop_disclosure_banned, settings.policy_coarsen_turvakielto),
         sectors={f"urn:silta:source:{s.id}": s.sector for s in spec.sources},

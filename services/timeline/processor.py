@@ -32,8 +32,8 @@ from services.timeline.policy import Policy
 from services.timeline.state import PartitionState, StagedChanges
 
 TIMELINE_SOURCE = "urn:silta:timeline"
-# The state of a partition as the timeline topic holds it (services/timeline/state.py
-# `rebuild` on Kafka; tests pass their own to run the processor without a broker).
+# The state of a partition as the timeline topic holds it (checkpoint.py `load` on Kafka;
+# tests pass their own to run the processor without a broker).
 StateLoader = Callable[[int], Awaitable[PartitionState]]
 
 
@@ -77,15 +77,19 @@ class TimelineProcessor:
 
     async def assigned(self, tps: set[TopicPartition]) -> None:
         for tp in tps:
-            self._states.pop(tp.partition, None)
+            self._forget(tp.partition)
 
     async def revoked(self, tps: set[TopicPartition]) -> None:
         for tp in tps:
-            self._states.pop(tp.partition, None)
+            self._forget(tp.partition)
 
     async def reset(self, tp: TopicPartition) -> None:
         # A failed commit may still have landed; the log, not memory, says what did.
-        self._states.pop(tp.partition, None)
+        self._forget(tp.partition)
+
+    def _forget(self, partition: int) -> None:
+        if (state := self._states.pop(partition, None)) is not None:
+            state.close()
 
     async def _state(self, partition: int) -> PartitionState:
         state = self._states.get(partition)
@@ -99,8 +103,7 @@ class TimelineProcessor:
             finally:
                 self._loading.pop(partition, None)
             self._states[partition] = state
-            self.log.info("partition state rebuilt", partition=partition,
-                          clients=len(state.last_sequence), entries=len(state.seen))
+            self.log.info("partition state ready", partition=partition)
         return state
 
     async def process(self, tp: TopicPartition, records: Sequence[ConsumerRecord[Any, Any]]) -> Outcome:
@@ -153,8 +156,8 @@ class TimelineProcessor:
                 case Dropped(reason):
                     drops.append(reason)
 
-        def on_commit() -> None:
-            staged.apply()
+        def on_commit(written: dict[TopicPartition, int]) -> None:
+            staged.apply(written.get(TopicPartition(self.timeline_topic, tp.partition)))
             self.metrics.duplicates.labels("timeline").inc(duplicates)
             for reason in drops:
                 self.metrics.policy_dropped.labels("timeline", reason).inc()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from services.settings import PseudonymSettings, SiltaSettings
@@ -11,6 +13,10 @@ class TimelineSettings(SiltaSettings, PseudonymSettings):
     timeline_group_id: str = "silta-timeline"
     timeline_transactional_prefix: str = "silta-timeline"
     timeline_max_batch: int = Field(500, ge=1, le=10_000)
+    timeline_state_dir: Path = Field(
+        Path(".silta/timeline-state"),
+        description="local disk for each partition's checkpointed state (one SQLite file per "
+        "partition); losing it costs a rebuild from the timeline topic, nothing else")
     store_url: str = Field("sqlite:///.silta/timeline.sqlite3",
                            description="sqlite:///path or postgresql://user:pass@host/db")
     store_group_id: str = "silta-timeline-store"

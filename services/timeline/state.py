@@ -1,39 +1,86 @@
 """Per-partition timeline state: the last sequence number of each client and the entry
-ids already published, rebuilt from the timeline topic itself.
+ids already published.
 
 The events topic and the timeline topic have the same partition count, and the timeline
 service writes each entry to the partition its event came from. So everything about the
-clients of events partition p is in timeline partition p, and the owner of p rebuilds its
-state by reading that partition to its last committed offset (after its new transactional
-producer has fenced the previous owner, so nothing is left in flight).
+clients of events partition p is in timeline partition p: that partition is the state's
+changelog. The owner of p loads its state by reading the partition to its last committed
+offset (after its new transactional producer has fenced the previous owner, so nothing is
+left in flight), starting from a local checkpoint when it has one (checkpoint.py), so a
+restart reads only what was published since.
 
-Memory grows with the number of entries (a set of ids); a compacted changelog or a
-snapshot is the next step when a partition's history outgrows a process.
+Changes of a transaction are staged and applied only once it commits; absorbing a
+published entry twice changes nothing, so a checkpoint that is behind the topic is simply
+caught up.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 
-@dataclass
-class PartitionState:
-    last_sequence: dict[str, int] = field(default_factory=dict)
-    seen: set[str] = field(default_factory=set)
+class CheckpointAhead(ValueError):
+    """A checkpoint's offset is past the end of the topic: it describes another history."""
+
+
+class PartitionState(Protocol):
+    def is_known(self, entry_id: str) -> bool: ...
+
+    def last_sequence(self, client: str) -> int: ...
+
+    def apply(self, sequences: dict[str, int], seen: set[str],
+              next_offset: int | None = None) -> None:
+        """Take in a committed transaction's changes (and, when known, the timeline offset
+        after its last entry)."""
 
     def stage(self) -> StagedChanges:
         return StagedChanges(self)
 
-    def absorb(self, value: bytes) -> None:
-        """Take in one published TimelineEntry (JSON), in any order."""
+    def close(self) -> None:
+        """Release what the state holds open (a checkpoint file)."""
+        return None
+
+
+def absorbed(values: Iterable[bytes]) -> tuple[dict[str, int], set[str]]:
+    """The changes published TimelineEntry records (JSON) stand for, in any order."""
+    sequences: dict[str, int] = {}
+    seen: set[str] = set()
+    for value in values:
         entry = orjson.loads(value)
         client, sequence = entry["client"], entry["sequence"]
-        if sequence > self.last_sequence.get(client, 0):
-            self.last_sequence[client] = sequence
-        self.seen.add(entry["entry_id"])
+        if sequence > sequences.get(client, 0):
+            sequences[client] = sequence
+        seen.add(entry["entry_id"])
+    return sequences, seen
+
+
+@dataclass
+class MemoryState(PartitionState):
+    """State held in memory: grows with history; for tests and small timelines."""
+
+    sequences: dict[str, int] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+    next_offset: int | None = None
+
+    def is_known(self, entry_id: str) -> bool:
+        return entry_id in self.seen
+
+    def last_sequence(self, client: str) -> int:
+        return self.sequences.get(client, 0)
+
+    def apply(self, sequences: dict[str, int], seen: set[str],
+              next_offset: int | None = None) -> None:
+        for client, sequence in sequences.items():
+            if sequence > self.sequences.get(client, 0):
+                self.sequences[client] = sequence
+        self.seen |= seen
+        if next_offset is not None:
+            self.next_offset = max(next_offset, self.next_offset or 0)
 
 
 @dataclass
@@ -45,10 +92,10 @@ class StagedChanges:
     seen: set[str] = field(default_factory=set)
 
     def is_known(self, entry_id: str) -> bool:
-        return entry_id in self.seen or entry_id in self.base.seen
+        return entry_id in self.seen or self.base.is_known(entry_id)
 
     def next_sequence(self, client: str) -> int:
-        return self.sequences.get(client, self.base.last_sequence.get(client, 0)) + 1
+        return self.sequences.get(client, self.base.last_sequence(client)) + 1
 
     def take(self, client: str, sequence: int) -> None:
         self.sequences[client] = sequence
@@ -56,27 +103,43 @@ class StagedChanges:
     def mark(self, entry_id: str) -> None:
         self.seen.add(entry_id)
 
-    def apply(self) -> None:
-        self.base.last_sequence.update(self.sequences)
-        self.base.seen |= self.seen
+    def apply(self, next_offset: int | None = None) -> None:
+        self.base.apply(self.sequences, self.seen, next_offset)
 
 
-async def rebuild(bootstrap: str, topic: str, partition: int) -> PartitionState:
-    """Read `topic`/`partition` from the start to its last stable offset."""
+async def catch_up(bootstrap: str, topic: str, partition: int, state: PartitionState,
+                   start: int | None) -> tuple[int, int]:
+    """Absorb `topic`/`partition` from `start` (None: the beginning) to its last stable
+    offset into `state`; returns (that offset, records read)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                                 isolation_level="read_committed", auto_offset_reset="earliest",
                                 max_partition_fetch_bytes=8 * 1024 * 1024)
     await consumer.start()
-    state = PartitionState()
+    read = 0
     try:
         tp = TopicPartition(topic, partition)
         consumer.assign([tp])
-        await consumer.seek_to_beginning(tp)
         end = (await consumer.end_offsets([tp]))[tp]
+        if start is None:
+            await consumer.seek_to_beginning(tp)
+        elif start > end:
+            raise CheckpointAhead(f"checkpoint at offset {start}, but {topic}/{partition} "
+                                  f"ends at {end}")
+        else:
+            consumer.seek(tp, start)
         while await consumer.position(tp) < end:
-            batch = await consumer.getmany(tp, timeout_ms=1000, max_records=5000)
-            for record in batch.get(tp, ()):
-                state.absorb(record.value)
+            batch = (await consumer.getmany(tp, timeout_ms=1000, max_records=5000)).get(tp, [])
+            sequences, seen = absorbed(r.value for r in batch)
+            state.apply(sequences, seen, batch[-1].offset + 1 if batch else None)
+            read += len(batch)
     finally:
         await consumer.stop()
+    state.apply({}, set(), end)
+    return end, read
+
+
+async def rebuild(bootstrap: str, topic: str, partition: int) -> PartitionState:
+    """The whole partition read into memory (no checkpoint)."""
+    state = MemoryState()
+    await catch_up(bootstrap, topic, partition, state, None)
     return state

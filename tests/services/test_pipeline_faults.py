@@ -136,5 +136,5 @@ async def test_a_second_instance_takes_over_when_the_first_stops(
         records = list(tail.records)
     check(records, expected)
     rebuilt = {json.loads(line)["partition"] for line in second.log().splitlines()
-               if '"partition state rebuilt"' in line}
+               if '"partition state loaded"' in line}
     assert rebuilt == {0, 1, 2}, "the second instance did not take over every partition"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,10 @@ def ingest_settings(bootstrap: str, topics: PipelineTopics, **extra: Any) -> Ing
 
 def timeline_settings(bootstrap: str, topics: PipelineTopics, store_url: str,
                       **extra: Any) -> TimelineSettings:
+    # One state folder per test run of these topics, shared by its timeline instances:
+    # the harder case (a fenced owner's late checkpoint write) than a disk per instance.
+    extra.setdefault("timeline_state_dir",
+                     Path(tempfile.gettempdir()) / f"silta-timeline-state-{topics.suffix}")
     return TimelineSettings(**_common(bootstrap, topics), store_url=store_url,
                             timeline_group_id=f"timeline-{topics.suffix}",
                             timeline_transactional_prefix=f"timeline-{topics.suffix}",

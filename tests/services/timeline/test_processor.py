@@ -21,7 +21,7 @@ from services.observability.metrics import ServiceMetrics
 from services.timeline.owners import MemoryOwners
 from services.timeline.policy import Policy
 from services.timeline.processor import TimelineProcessor
-from services.timeline.state import PartitionState
+from services.timeline.state import MemoryState, absorbed
 from tests.services.test_pipeline import HETU
 from tests.support.messages import person_messages
 
@@ -37,18 +37,17 @@ class LandedTimeline:
         self.values: list[bytes] = []
         self.loads = 0
 
-    async def load(self, partition: int) -> PartitionState:
+    async def load(self, partition: int) -> MemoryState:
         self.loads += 1
-        state = PartitionState()
-        for value in self.values:
-            state.absorb(value)
+        state = MemoryState()
+        state.apply(*absorbed(self.values), len(self.values))
         return state
 
     def commit(self, outcome: Outcome) -> None:
         """The transaction lands and its acknowledgement arrives."""
         self.land(outcome)
         if outcome.on_commit is not None:
-            outcome.on_commit()
+            outcome.on_commit({TopicPartition(TIMELINE, 0): len(self.values)})
 
     def land(self, outcome: Outcome) -> None:
         self.values += [r.value for r in outcome.records if r.topic == TIMELINE]
