@@ -20,6 +20,7 @@ from contracts.envelope import Envelope
 from contracts.events import ContractEvent, ContractViolation, parse_event
 from contracts.timeline import TIMELINE_ENTRY_TYPE, TimelineEntry
 from services.deadletter import DeadLetterReason, to_deadletter
+from services.kafka.clients import Kafka
 from services.kafka.stage import Outcome
 from services.kafka.transactions import OutRecord
 from services.logging import get_logger
@@ -33,7 +34,7 @@ TIMELINE_SOURCE = "urn:silta:timeline"
 
 
 class TimelineProcessor:
-    def __init__(self, *, bootstrap: str, pseudonymiser: Pseudonymiser, policy: Policy,
+    def __init__(self, *, bootstrap: Kafka, pseudonymiser: Pseudonymiser, policy: Policy,
                  sectors: dict[str, str], timeline_topic: str, deadletter_topic: str,
                  metrics: ServiceMetrics, owners: RecordOwners) -> None:
         self.bootstrap = bootstrap

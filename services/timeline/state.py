@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
+
+from services.kafka.clients import Kafka, new_consumer
 
 
 @dataclass
@@ -53,11 +55,11 @@ class StagedChanges:
         self.base.seen |= self.seen
 
 
-async def rebuild(bootstrap: str, topic: str, partition: int) -> PartitionState:
+async def rebuild(bootstrap: Kafka, topic: str, partition: int) -> PartitionState:
     """Read `topic`/`partition` from the start to its last stable offset."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                isolation_level="read_committed", auto_offset_reset="earliest",
-                                max_partition_fetch_bytes=8 * 1024 * 1024)
+    consumer = new_consumer(bootstrap, enable_auto_commit=False,
+                            isolation_level="read_committed", auto_offset_reset="earliest",
+                            max_partition_fetch_bytes=8 * 1024 * 1024)
     await consumer.start()
     state = PartitionState()
     try:
