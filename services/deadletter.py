@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from services.kafka.clients import Kafka
 from services.kafka.transactions import OutRecord
 
 PREFIX = "silta-dl-"
@@ -105,7 +106,7 @@ class Filter:
                 and (self.stage is None or letter.context.get("stage") == self.stage))
 
 
-async def read_deadletters(bootstrap: str, topic: str, wanted: Filter = Filter(),
+async def read_deadletters(bootstrap: Kafka, topic: str, wanted: Filter = Filter(),
                            limit: int | None = None) -> list[DeadLetter]:
     """Every committed dead letter on `topic` (oldest first) that matches `wanted`."""
     from services.kafka.reading import read_topic
@@ -116,12 +117,11 @@ async def read_deadletters(bootstrap: str, topic: str, wanted: Filter = Filter()
     return found[:limit] if limit else found
 
 
-async def redrive(bootstrap: str, letters: Sequence[DeadLetter]) -> int:
+async def redrive(bootstrap: Kafka, letters: Sequence[DeadLetter]) -> int:
     """Publish each letter's original record to its source topic again (durably)."""
-    from aiokafka import AIOKafkaProducer
+    from services.kafka.clients import new_producer
 
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
-                                linger_ms=5)
+    producer = new_producer(bootstrap, enable_idempotence=True, linger_ms=5)
     await producer.start()
     try:
         futures = []

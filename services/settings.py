@@ -5,21 +5,60 @@ Environment variables use the `SILTA_` prefix, e.g. `SILTA_KAFKA_BOOTSTRAP`.
 
 from __future__ import annotations
 
+import os
 import re
+import typing
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 import deploy
 from adapters.identity import MIN_KEY_BYTES, Pseudonymiser
 from services.errors import ConfigError
+from services.kafka.connection import KafkaConnection, SaslMechanism, SecurityProtocol
 
 DEFAULT_TOPICS_FILE = Path(deploy.__file__).resolve().parent / "topics.yaml"
 
 
-_CONFIG = SettingsConfigDict(env_prefix="SILTA_", extra="ignore", frozen=True)
+# hide_input_in_errors: a validation error must not echo a password back.
+_CONFIG = SettingsConfigDict(env_prefix="SILTA_", extra="ignore", frozen=True,
+                             hide_input_in_errors=True)
+
+
+class SecretFiles(PydanticBaseSettingsSource):
+    """Every secret setting can come from a mounted file: `SILTA_<NAME>_FILE` holds the
+    path, e.g. `SILTA_KAFKA_SASL_PASSWORD_FILE=/run/secrets/kafka-password`; one trailing
+    newline is dropped. Setting both `SILTA_<NAME>` and `SILTA_<NAME>_FILE` is an error.
+    A setting that declares its own `<name>_file` field (the pseudonym key) reads it itself."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads every field at once
+
+    def __call__(self) -> dict[str, Any]:
+        fields = self.settings_cls.model_fields
+        values: dict[str, Any] = {}
+        for name, field in fields.items():
+            if not _is_secret(field.annotation) or f"{name}_file" in fields:
+                continue
+            variable = f"SILTA_{name.upper()}"
+            path = os.environ.get(f"{variable}_FILE")
+            if path is None:
+                continue
+            if variable in os.environ:
+                raise ConfigError(f"set {variable} or {variable}_FILE, not both")
+            try:
+                text = Path(path).read_text()
+            except OSError as exc:
+                raise ConfigError(f"{variable}_FILE {path}: {exc.strerror}") from exc
+            values[name] = text[:-1] if text.endswith("\n") else text
+        return values
+
+
+def _is_secret(annotation: Any) -> bool:
+    return annotation is SecretStr or SecretStr in typing.get_args(annotation)
 
 
 class SiltaSettings(BaseSettings):
@@ -28,12 +67,46 @@ class SiltaSettings(BaseSettings):
     kafka_bootstrap: str = Field(
         "127.0.0.1:9092", description="Kafka bootstrap servers, comma separated"
     )
+    kafka_security_protocol: SecurityProtocol = "PLAINTEXT"
+    kafka_sasl_mechanism: SaslMechanism | None = Field(
+        None, description="needed with SASL_PLAINTEXT and SASL_SSL")
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = Field(
+        None, description="or a file: SILTA_KAFKA_SASL_PASSWORD_FILE")
+    kafka_ssl_cafile: Path | None = Field(
+        None, description="CA bundle (PEM) the brokers' certificates are checked against; "
+        "default: the system's")
+    kafka_ssl_certfile: Path | None = Field(None, description="client certificate (PEM), mTLS")
+    kafka_ssl_keyfile: Path | None = Field(None, description="client private key (PEM), mTLS")
+    kafka_ssl_check_hostname: bool = True
     topics_file: Path = Field(DEFAULT_TOPICS_FILE, description="declarative topic definitions")
     log_level: str = "INFO"
     log_json: bool | None = Field(None, description="JSON logs; default: JSON when not a TTY")
     events_topic: str = "silta.events.v1"
     timeline_topic: str = "silta.timeline.v1"
     deadletter_topic: str = "silta.deadletter.v1"
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, SecretFiles(settings_cls), dotenv_settings,
+                file_secret_settings)
+
+    @model_validator(mode="after")
+    def _kafka_is_consistent(self) -> SiltaSettings:
+        self.kafka  # noqa: B018 -- building it checks the security settings fit together
+        return self
+
+    @property
+    def kafka(self) -> KafkaConnection:
+        """Where Kafka is and how to authenticate: what every client is built from."""
+        return KafkaConnection(
+            self.kafka_bootstrap, self.kafka_security_protocol, self.kafka_sasl_mechanism,
+            self.kafka_sasl_username, self.kafka_sasl_password, self.kafka_ssl_cafile,
+            self.kafka_ssl_certfile, self.kafka_ssl_keyfile, self.kafka_ssl_check_hostname)
 
     def redacted(self) -> dict[str, Any]:
         """The settings with secrets masked, for the start-up log line: secret fields, and

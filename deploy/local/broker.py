@@ -24,8 +24,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from contracts.errors import SiltaError
+
+if TYPE_CHECKING:
+    from services.kafka.clients import Kafka
 
 _HERE = Path(__file__).resolve().parent / "kafka"
 POM = _HERE / "pom.xml"
@@ -113,11 +117,11 @@ def ensure_jars(version: str | None = None) -> Path:
     return libs
 
 
-async def probe(bootstrap: str, timeout: float = 5.0) -> int:
+async def probe(bootstrap: Kafka, timeout: float = 5.0) -> int:
     """Send a metadata request; return the number of brokers that answered it."""
-    from aiokafka import AIOKafkaClient
+    from services.kafka.clients import new_client
 
-    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    client = new_client(bootstrap, request_timeout_ms=int(timeout * 1000))
     try:
         await asyncio.wait_for(client.bootstrap(), timeout)
         metadata = await asyncio.wait_for(client.fetch_all_metadata(), timeout)
@@ -126,7 +130,7 @@ async def probe(bootstrap: str, timeout: float = 5.0) -> int:
         await client.close()
 
 
-def probe_sync(bootstrap: str, timeout: float = 5.0) -> int:
+def probe_sync(bootstrap: Kafka, timeout: float = 5.0) -> int:
     """`probe` for synchronous callers, including ones inside a running event loop."""
     box: dict[str, object] = {}
 

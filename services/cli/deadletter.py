@@ -27,7 +27,7 @@ def _when(letter: DeadLetter) -> str:
 
 def _fetch(wanted: Filter, limit: int | None = None) -> list[DeadLetter]:
     settings = SiltaSettings()
-    return asyncio.run(read_deadletters(settings.kafka_bootstrap, settings.deadletter_topic,
+    return asyncio.run(read_deadletters(settings.kafka, settings.deadletter_topic,
                                         wanted, limit))
 
 
@@ -89,5 +89,5 @@ def redrive_(
     if dry_run:
         typer.echo(f"would redrive {len(letters)} dead letter(s)")
         return
-    count = asyncio.run(redrive(SiltaSettings().kafka_bootstrap, letters))
+    count = asyncio.run(redrive(SiltaSettings().kafka, letters))
     typer.echo(f"redriven {count} dead letter(s) to their source topics")

@@ -72,7 +72,7 @@ def _export(out: Path, fmt: str, source: Source, follow: float | None) -> None:
     if source is Source.store:
         reader = StoreReader(settings.store_url)
     elif source is Source.topic:
-        reader = TopicReader(settings.kafka_bootstrap, settings.timeline_topic)
+        reader = TopicReader(settings.kafka, settings.timeline_topic)
     else:
         if settings.export_api_token is None:
             raise ConfigError("--from api needs SILTA_EXPORT_API_TOKEN (a token with "

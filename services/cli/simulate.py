@@ -101,7 +101,7 @@ def _deliver(messages: Sequence[SimMessage], out: Path | None, overwrite: bool, 
         typer.echo(f"wrote {len(messages)} messages and {manifest}", err=True)
     if kafka:
         with _quiet_kafka_logs():
-            sent = asyncio.run(produce(messages, settings.kafka_bootstrap, topics, linger_ms,
+            sent = asyncio.run(produce(messages, settings.kafka, topics, linger_ms,
                                        ProgressLine("producing")))
         used = sorted({topics[m.source_id] for m in messages})
         typer.echo(f"produced {sent} messages to {', '.join(used)} at "
@@ -141,7 +141,7 @@ def simulate(
                            sources=formats)
         if kafka:
             with _quiet_kafka_logs():
-                asyncio.run(check_broker(settings.kafka_bootstrap,
+                asyncio.run(check_broker(settings.kafka,
                                          [topics[source] for source in formats.values()]))
         typer.echo(f"simulating {clients} clients, {days} days from {start}, seed {seed}",
                    err=True)

@@ -45,7 +45,7 @@ async def _verify(settings: TimelineSettings, with_store: bool) -> Books:
         await store.open()
     try:
         return await verify(
-            settings.kafka_bootstrap, raw_topics=[s.topic for s in spec.sources],
+            settings.kafka, raw_topics=[s.topic for s in spec.sources],
             events_topic=settings.events_topic, timeline_topic=settings.timeline_topic,
             deadletter_topic=settings.deadletter_topic, pseudonymiser=settings.pseudonymiser(),
             policy=Policy(settings.policy_drop_disclosure_banned,

@@ -26,7 +26,7 @@ def apply(
     settings = TopicsSettings()
     spec = load_topics(settings.topics_file, settings.topics_replication_factor)
     report = asyncio.run(apply_topics(
-        settings.kafka_bootstrap, spec, dry_run=dry_run,
+        settings.kafka, spec, dry_run=dry_run,
         allow_partition_increase=allow_partition_increase,
     ))
     prefix = "would be " if dry_run else ""

@@ -28,6 +28,7 @@ import orjson
 
 from contracts.timeline import TimelineEntry
 from services.errors import SourceError
+from services.kafka.clients import Kafka, new_consumer
 from services.kafka.reading import partitions_of
 from services.settings import redact_url
 from services.timeline.store import open_store
@@ -101,7 +102,7 @@ class StoreReader:
 
 @dataclass
 class TopicReader:
-    bootstrap: str
+    bootstrap: Kafka
     topic: str = "silta.timeline.v1"
 
     @property
@@ -109,12 +110,11 @@ class TopicReader:
         return f"topic {self.topic} at {self.bootstrap}"
 
     async def read(self, position: Position, sink: Sink) -> Position:
-        from aiokafka import AIOKafkaConsumer
         from aiokafka.errors import KafkaError
 
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                    isolation_level="read_committed",
-                                    request_timeout_ms=10_000, connections_max_idle_ms=60_000)
+        consumer = new_consumer(self.bootstrap, enable_auto_commit=False,
+                                isolation_level="read_committed",
+                                request_timeout_ms=10_000, connections_max_idle_ms=60_000)
         client_log = logging.getLogger("aiokafka")
         level = client_log.level
         client_log.setLevel(logging.CRITICAL)  # its connect errors become the one below

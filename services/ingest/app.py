@@ -10,12 +10,12 @@ import logging
 
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream
-from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.specification import AsyncAPI
 
 from services.ingest.processor import IngestProcessor, routes_for
 from services.ingest.settings import IngestSettings
+from services.kafka.clients import new_broker
 from services.kafka.stage import TransactionalStage, raw_records
 from services.kafka.topics import load_topics
 from services.kafka.transactions import PartitionProducers
@@ -37,12 +37,12 @@ def build_app(settings: IngestSettings | None = None) -> AsgiFastStream:
     routes = routes_for(spec, settings.ingest_sources)
     metrics = ServiceMetrics("ingest")
     pseudonymiser = settings.pseudonymiser()
-    broker = KafkaBroker(settings.kafka_bootstrap, allow_auto_create_topics=False,
-                         logger=logging.getLogger("silta.faststream"), log_level=logging.DEBUG,
-                         client_id="silta-ingest")
+    broker = new_broker(settings.kafka, allow_auto_create_topics=False,
+                        logger=logging.getLogger("silta.faststream"), log_level=logging.DEBUG,
+                        client_id="silta-ingest")
     stage = TransactionalStage(
         service="ingest", group_id=settings.ingest_group_id,
-        producers=PartitionProducers(settings.kafka_bootstrap, settings.ingest_transactional_prefix),
+        producers=PartitionProducers(settings.kafka, settings.ingest_transactional_prefix),
         processor=IngestProcessor(routes, pseudonymiser, settings.events_topic,
                                   settings.deadletter_topic, metrics),
         metrics=metrics,

@@ -7,6 +7,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from services.kafka.clients import Kafka, new_consumer
+
 
 async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
     """The topic's partitions, sorted; [] when the broker does not know the topic. A
@@ -18,12 +20,11 @@ async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPar
     return [TopicPartition(topic, p) for p in sorted(partitions or ())]
 
 
-async def read_topic(bootstrap: str, topic: str, **client: Any) -> list[Any]:
+async def read_topic(bootstrap: Kafka, topic: str, **client: Any) -> list[Any]:
     """Every committed record of `topic`, partition by partition, in offset order; [] for a
     topic without partitions."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                isolation_level="read_committed",
-                                max_partition_fetch_bytes=8 * 1024 * 1024, **client)
+    consumer = new_consumer(bootstrap, enable_auto_commit=False, isolation_level="read_committed",
+                            max_partition_fetch_bytes=8 * 1024 * 1024, **client)
     await consumer.start()
     try:
         tps = await partitions_of(consumer, topic)

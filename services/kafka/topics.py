@@ -18,6 +18,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.errors import ConfigError
+from services.kafka.clients import Kafka, new_admin
 
 Sector = Literal["health", "social"]
 SourceFormat = Literal["hl7v2", "fhir", "social"]
@@ -143,7 +144,7 @@ class ApplyReport:
 
 
 async def apply_topics(
-    bootstrap: str,
+    bootstrap: Kafka,
     spec: TopicsFile,
     *,
     dry_run: bool = False,
@@ -151,7 +152,7 @@ async def apply_topics(
     only: set[str] | None = None,
 ) -> ApplyReport:
     """Create missing topics and bring configs in line with `spec`."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    admin = new_admin(bootstrap, request_timeout_ms=15000)
     await admin.start()
     try:
         return await _apply(admin, spec, dry_run, allow_partition_increase, only)

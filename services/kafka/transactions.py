@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 
+from services.kafka.clients import Kafka, new_producer
+
 
 @dataclass(frozen=True)
 class OutRecord:
@@ -37,7 +39,7 @@ class OutRecord:
 class PartitionProducers:
     """Lazily started transactional producers, one per input partition."""
 
-    bootstrap: str
+    bootstrap: Kafka
     prefix: str
     transaction_timeout_ms: int = 15000
     linger_ms: int = 5
@@ -51,8 +53,8 @@ class PartitionProducers:
         async with self._lock:
             producer = self._producers.get(tp)
             if producer is None:
-                producer = AIOKafkaProducer(
-                    bootstrap_servers=self.bootstrap,
+                producer = new_producer(
+                    self.bootstrap,
                     transactional_id=self.transactional_id(tp),
                     transaction_timeout_ms=self.transaction_timeout_ms,
                     linger_ms=self.linger_ms,

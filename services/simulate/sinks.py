@@ -15,6 +15,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from contracts.errors import SiltaError
 from services.errors import BrokerUnavailable
+from services.kafka.clients import Kafka, new_producer
 from services.simulate.model import SimMessage
 
 Progress = Callable[[int, int], None]
@@ -96,24 +97,23 @@ def _write(path: Path, data: bytes) -> None:
         raise SimOutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-async def check_broker(bootstrap: str, topics: Sequence[str]) -> None:
+async def check_broker(bootstrap: Kafka, topics: Sequence[str]) -> None:
     """Fail fast, before a long generation, when the broker or a topic is missing."""
-    producer = await _started(bootstrap, AIOKafkaProducer(bootstrap_servers=bootstrap,
-                                                          request_timeout_ms=15000))
+    producer = await _started(bootstrap, new_producer(bootstrap, request_timeout_ms=15000))
     try:
         await _check_topics(producer, sorted(set(topics)))
     finally:
         await producer.stop()
 
 
-async def produce(messages: Sequence[SimMessage], bootstrap: str, topics: Mapping[str, str],
+async def produce(messages: Sequence[SimMessage], bootstrap: Kafka, topics: Mapping[str, str],
                   linger_ms: int = 20, progress: Progress | None = None) -> int:
     """Send every message to its source's raw topic, keyed as the source keys it; returns
     how many the broker acknowledged. Sends are batched (linger) and awaited in groups,
     never one by one; the producer is idempotent with acks=all. No record timestamp is
     set: with simulated (past) times the raw topics' time retention would drop them."""
-    producer = await _started(bootstrap, AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=linger_ms,
+    producer = await _started(bootstrap, new_producer(
+        bootstrap, acks="all", enable_idempotence=True, linger_ms=linger_ms,
         max_batch_size=256 * 1024, request_timeout_ms=15000))
     try:
         await _check_topics(producer, sorted({topics[m.source_id] for m in messages}))
@@ -125,7 +125,7 @@ async def produce(messages: Sequence[SimMessage], bootstrap: str, topics: Mappin
         await producer.stop()
 
 
-async def _started(bootstrap: str, producer: AIOKafkaProducer) -> AIOKafkaProducer:
+async def _started(bootstrap: Kafka, producer: AIOKafkaProducer) -> AIOKafkaProducer:
     try:
         await producer.start()
     except KafkaError as exc:

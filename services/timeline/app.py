@@ -13,11 +13,11 @@ import logging
 
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream
-from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.specification import AsyncAPI
 
 from contracts.timeline import TimelineEntry
+from services.kafka.clients import new_broker
 from services.kafka.stage import TransactionalStage, raw_records
 from services.kafka.topics import load_topics
 from services.kafka.transactions import PartitionProducers
@@ -44,8 +44,8 @@ def build_app(settings: TimelineSettings | None = None) -> AsgiFastStream:
     metrics = ServiceMetrics("timeline")
     store = open_store(settings.store_url)
     processor = TimelineProcessor(
-        load_state=functools.partial(load_checkpoint, settings.kafka_bootstrap,
-                                     settings.timeline_topic, settings.timeline_state_dir),
+        load_state=functools.partial(load_checkpoint, settings.kafka, settings.timeline_topic,
+                                     settings.timeline_state_dir),
         pseudonymiser=settings.pseudonymiser(),
         policy=Policy(settings.policy_drop_disclosure_banned, settings.policy_coarsen_turvakielto),
         sectors={f"urn:silta:source:{s.id}": s.sector for s in spec.sources},
@@ -55,14 +55,14 @@ def build_app(settings: TimelineSettings | None = None) -> AsgiFastStream:
     )
     stage = TransactionalStage(
         service="timeline", group_id=settings.timeline_group_id,
-        producers=PartitionProducers(settings.kafka_bootstrap,
+        producers=PartitionProducers(settings.kafka,
                                      settings.timeline_transactional_prefix),
         processor=processor, metrics=metrics,
     )
     materialiser = Materialiser(store, metrics)
-    broker = KafkaBroker(settings.kafka_bootstrap, allow_auto_create_topics=False,
-                         logger=logging.getLogger("silta.faststream"), log_level=logging.DEBUG,
-                         client_id="silta-timeline")
+    broker = new_broker(settings.kafka, allow_auto_create_topics=False,
+                        logger=logging.getLogger("silta.faststream"), log_level=logging.DEBUG,
+                        client_id="silta-timeline")
 
     @broker.subscriber(
         settings.events_topic, group_id=settings.timeline_group_id, batch=True,

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from services.kafka.clients import Kafka
 from services.logging import get_logger
 from services.timeline.state import CheckpointAhead, PartitionState, catch_up
 
@@ -97,7 +98,7 @@ def path_of(state_dir: Path, topic: str, partition: int) -> Path:
     return state_dir / f"{topic}-{partition}.sqlite3"
 
 
-async def load(bootstrap: str, topic: str, state_dir: Path, partition: int) -> DiskState:
+async def load(bootstrap: Kafka, topic: str, state_dir: Path, partition: int) -> DiskState:
     """The partition's state: its checkpoint caught up with the topic, or rebuilt."""
     log = get_logger(service="timeline", topic=topic, partition=partition)
     path = path_of(state_dir, topic, partition)

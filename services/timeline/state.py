@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
+
+from services.kafka.clients import Kafka, new_consumer
 
 
 class CheckpointAhead(ValueError):
@@ -107,13 +109,13 @@ class StagedChanges:
         self.base.apply(self.sequences, self.seen, next_offset)
 
 
-async def catch_up(bootstrap: str, topic: str, partition: int, state: PartitionState,
+async def catch_up(bootstrap: Kafka, topic: str, partition: int, state: PartitionState,
                    start: int | None) -> tuple[int, int]:
     """Absorb `topic`/`partition` from `start` (None: the beginning) to its last stable
     offset into `state`; returns (that offset, records read)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                isolation_level="read_committed", auto_offset_reset="earliest",
-                                max_partition_fetch_bytes=8 * 1024 * 1024)
+    consumer = new_consumer(bootstrap, enable_auto_commit=False,
+                            isolation_level="read_committed", auto_offset_reset="earliest",
+                            max_partition_fetch_bytes=8 * 1024 * 1024)
     await consumer.start()
     read = 0
     try:
@@ -138,7 +140,7 @@ async def catch_up(bootstrap: str, topic: str, partition: int, state: PartitionS
     return end, read
 
 
-async def rebuild(bootstrap: str, topic: str, partition: int) -> PartitionState:
+async def rebuild(bootstrap: Kafka, topic: str, partition: int) -> PartitionState:
     """The whole partition read into memory (no checkpoint)."""
     state = MemoryState()
     await catch_up(bootstrap, topic, partition, state, None)

@@ -23,6 +23,7 @@ from contracts.events import ContractViolation, parse_event
 from contracts.timeline import TimelineEntry
 from services.deadletter import DeadLetter, from_deadletter
 from services.ingest.processor import RAW_REF
+from services.kafka.clients import Kafka
 from services.kafka.reading import read_topic
 from services.timeline.minimise import entry_id
 from services.timeline.policy import Policy
@@ -165,7 +166,7 @@ async def check_store(books: Books, timeline: Iterable[TimelineEntry],
     books.store_missing = sorted(on_topic.keys() - seen)
 
 
-async def verify(bootstrap: str, *, raw_topics: Sequence[str], events_topic: str,
+async def verify(bootstrap: Kafka, *, raw_topics: Sequence[str], events_topic: str,
                  timeline_topic: str, deadletter_topic: str, pseudonymiser: Pseudonymiser,
                  policy: Policy, store: TimelineStore | None = None) -> Books:
     raw = [r for topic in raw_topics for r in await read_topic(bootstrap, topic)]

@@ -19,6 +19,7 @@ from aiokafka.structs import RecordMetadata
 from services.gateways.http.errors import BrokerUnavailable, RecordTooLarge
 from services.gateways.http.records import RawRecord
 from services.gateways.http.settings import HttpIngestSettings
+from services.kafka.clients import new_producer
 from services.logging import get_logger
 
 _HEADROOM = 64 * 1024  # key, headers and batch framing on top of the largest body
@@ -38,8 +39,8 @@ class RawProducer:
 
     def _new(self) -> AIOKafkaProducer:
         s = self._settings
-        return AIOKafkaProducer(
-            bootstrap_servers=s.kafka_bootstrap, client_id="silta-http-ingest", acks="all",
+        return new_producer(
+            s.kafka, client_id="silta-http-ingest", acks="all",
             enable_idempotence=True, linger_ms=s.http_linger_ms,
             request_timeout_ms=int(s.http_kafka_timeout_s * 1000),
             max_request_size=s.http_max_body_bytes + _HEADROOM,

@@ -28,6 +28,7 @@ from aiokafka.errors import (
 from services.gateways.mllp.errors import MessageRejected, Refusal, StoreUnavailable
 from services.gateways.mllp.header import BYTES_CHARSET
 from services.gateways.mllp.settings import MllpSettings
+from services.kafka.clients import new_producer
 from services.kafka.topics import SourceSpec
 
 CONTENT_TYPE = b"application/hl7-v2"
@@ -168,8 +169,8 @@ class RawSink:
 
     async def _connect(self) -> AIOKafkaProducer | None:
         settings = self._settings
-        producer = AIOKafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap, client_id="silta-mllp-gateway",
+        producer = new_producer(
+            settings.kafka, client_id="silta-mllp-gateway",
             acks="all", enable_idempotence=True, linger_ms=settings.mllp_linger_ms,
             request_timeout_ms=max(1000, int(settings.mllp_send_timeout * 1000)),
             max_request_size=settings.mllp_max_frame_bytes + _HEADROOM,
