@@ -59,28 +59,30 @@ SUBJECT_ID = "('0x' || substr(client, 1, 15))::BIGINT"
 
 # The store's rule (services/timeline/store/base.py recompute) in SQL: a retraction
 # withdraws the record, else the latest amendment is current, else the original. Grouping
-# (not window functions) so DuckDB spills to disk instead of running out of memory.
-CHOSEN_SQL = """
+# (not window functions), and rows named by one BIGINT (file number, row number) rather
+# than a struct: aggregates of fixed-size values spill to disk instead of running out of
+# memory (a struct key did at 3 * 10^6 entries under 256 MB).
+ROW_KEY = "(list_position({files}, filename)::BIGINT << 40) | file_row_number"
+CHOSEN_SQL = f"""
 CREATE TABLE chosen AS
-SELECT pick.f AS filename, pick.r AS file_row_number, record_kind FROM (
+SELECT pick AS row_key, record_kind FROM (
     SELECT coalesce(amendment, original) AS pick, record_kind FROM (
         SELECT bool_or(status = 'retracted') AS withdrawn,
-               arg_max({{'f': filename, 'r': file_row_number}}, sequence)
-                   FILTER (WHERE status = 'amended') AS amendment,
-               arg_max({{'f': filename, 'r': file_row_number}}, sequence)
-                   FILTER (WHERE status = 'active') AS original,
+               arg_max({ROW_KEY}, sequence) FILTER (WHERE status = 'amended') AS amendment,
+               arg_max({ROW_KEY}, sequence) FILTER (WHERE status = 'active') AS original,
                any_value(kind) FILTER (WHERE status = 'active') AS record_kind
-        FROM read_parquet({files}, filename = true, file_row_number = true)
+        FROM read_parquet({{files}}, filename = true, file_row_number = true)
         GROUP BY record_id
     ) WHERE NOT withdrawn
 ) WHERE pick IS NOT NULL
 """
 # One physical row per current entry (a re-delivered entry is in the log twice, alike).
-CURRENT_SQL = """
+CURRENT_SQL = f"""
 CREATE TABLE current_view AS
-SELECT log.* EXCLUDE (filename, file_row_number), chosen.record_kind
-FROM read_parquet({files}, filename = true, file_row_number = true) AS log
-JOIN chosen USING (filename, file_row_number)
+SELECT log.* EXCLUDE (filename, file_row_number, row_key), chosen.record_kind
+FROM (SELECT *, {ROW_KEY} AS row_key
+      FROM read_parquet({{files}}, filename = true, file_row_number = true)) AS log
+JOIN chosen USING (row_key)
 """
 
 

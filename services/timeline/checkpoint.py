@@ -6,21 +6,24 @@ One SQLite file per topic partition (`<state dir>/<topic>-<partition>.sqlite3`) 
 last sequence per client, the entry ids published, and the timeline offset they reflect.
 It is written only after a transaction commits, so it can be behind the topic (a crash
 between commit and checkpoint) but never ahead of what committed; catching up re-absorbs
-entries idempotently. A file that is damaged, of another format, or ahead of the topic
-(the topic was recreated) is set aside and the state rebuilt from the topic, which remains
-the source of truth; a log line says so.
+entries idempotently. A file that is damaged (unreadable when opened, or failing a read
+or write while in use), of another format, or ahead of the topic (the topic was recreated)
+is set aside and the state rebuilt from the topic, which remains the source of truth; a
+log line says so. No integrity scan at open: it reads the whole file, and a restart must
+not cost in proportion to history.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from services.kafka.clients import Kafka
 from services.logging import get_logger
-from services.timeline.state import CheckpointAhead, PartitionState, catch_up
+from services.timeline.state import CheckpointAhead, PartitionState, StateUnavailable, catch_up
 
 FORMAT = "1"
 _SCHEMA = """
@@ -37,19 +40,15 @@ class Damaged(Exception):
 class DiskState(PartitionState):
     def __init__(self, path: Path, topic: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
         try:
             self._db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
-            if self._db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise Damaged("the SQLite integrity check failed")
             self._db.executescript(_SCHEMA)
             meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise Damaged(f"not a readable SQLite database ({exc})") from None
-        except Damaged:
-            self._db.close()
-            raise
         if not meta:
             self._set({"format": FORMAT, "topic": topic})
         elif (meta.get("format"), meta.get("topic")) != (FORMAT, topic):
@@ -63,35 +62,48 @@ class DiskState(PartitionState):
                              "SET value = excluded.value", values.items())
 
     def is_known(self, entry_id: str) -> bool:
-        return self._db.execute("SELECT 1 FROM seen WHERE entry_id = ?",
-                                (entry_id,)).fetchone() is not None
+        with self._damage_guard():
+            return self._db.execute("SELECT 1 FROM seen WHERE entry_id = ?",
+                                    (entry_id,)).fetchone() is not None
 
     def last_sequence(self, client: str) -> int:
-        row = self._db.execute("SELECT last FROM sequences WHERE client = ?", (client,)).fetchone()
+        with self._damage_guard():
+            row = self._db.execute("SELECT last FROM sequences WHERE client = ?",
+                                   (client,)).fetchone()
         return int(row[0]) if row else 0
 
     def apply(self, sequences: dict[str, int], seen: set[str],
               next_offset: int | None = None) -> None:
         # max(): a late writer (a fenced previous owner sharing the folder) never moves a
         # sequence or the offset back.
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.executemany(
-                "INSERT INTO sequences VALUES (?, ?) ON CONFLICT (client) DO UPDATE "
-                "SET last = max(last, excluded.last)", sequences.items())
-            self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?)",
-                                 ((i,) for i in seen))
-            if next_offset is not None and next_offset > (self.next_offset or 0):
-                self._set({"next_offset": str(next_offset)})
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+        with self._damage_guard():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "INSERT INTO sequences VALUES (?, ?) ON CONFLICT (client) DO UPDATE "
+                    "SET last = max(last, excluded.last)", sequences.items())
+                self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?)",
+                                     ((i,) for i in seen))
+                if next_offset is not None and next_offset > (self.next_offset or 0):
+                    self._set({"next_offset": str(next_offset)})
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
         if next_offset is not None and next_offset > (self.next_offset or 0):
             self.next_offset = next_offset
 
     def close(self) -> None:
         self._db.close()
+
+    @contextlib.contextmanager
+    def _damage_guard(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            set_aside(self.path, f"failed while in use ({exc})")
+            raise StateUnavailable(f"checkpoint {self.path.name} failed while in use") from None
 
 
 def path_of(state_dir: Path, topic: str, partition: int) -> Path:
@@ -106,13 +118,15 @@ async def load(bootstrap: Kafka, topic: str, state_dir: Path, partition: int) ->
     try:
         state = DiskState(path, topic)
     except Damaged as exc:
-        state = _afresh(path, topic, str(exc), log)
+        set_aside(path, str(exc))
+        state = DiskState(path, topic)
     start = state.next_offset
     try:
         end, read = await catch_up(bootstrap, topic, partition, state, start)
     except CheckpointAhead as exc:
         state.close()
-        state, start = _afresh(path, topic, str(exc), log), None
+        set_aside(path, str(exc))
+        state, start = DiskState(path, topic), None
         end, read = await catch_up(bootstrap, topic, partition, state, None)
     log.info("partition state loaded", checkpoint=path.name,
              from_offset="beginning" if start is None else start, to_offset=end,
@@ -120,12 +134,13 @@ async def load(bootstrap: Kafka, topic: str, state_dir: Path, partition: int) ->
     return state
 
 
-def _afresh(path: Path, topic: str, why: str, log: Any) -> DiskState:
-    """Set an untrustworthy checkpoint aside (kept for inspection) and start an empty one."""
+def set_aside(path: Path, why: str) -> None:
+    """Move an untrustworthy checkpoint out of the way (kept for inspection as
+    `*.damaged`), so the next load rebuilds from the topic."""
     for suffix in ("", "-wal", "-shm"):
         part = path.with_name(path.name + suffix)
         if part.exists():
             part.replace(part.with_name(part.name + ".damaged"))
-    log.warning("partition checkpoint set aside; rebuilding from the topic",
-                checkpoint=path.name, reason=why)
-    return DiskState(path, topic)
+    get_logger(service="timeline").warning(
+        "partition checkpoint set aside; rebuilding from the topic", checkpoint=path.name,
+        reason=why)

@@ -29,7 +29,7 @@ from services.observability.metrics import ServiceMetrics
 from services.timeline.minimise import check_codes, entry_id, record_ref, sector_of, to_entry
 from services.timeline.owners import Claim, RecordOwners
 from services.timeline.policy import Policy
-from services.timeline.state import PartitionState, StagedChanges
+from services.timeline.state import PartitionState, StagedChanges, StateUnavailable
 
 TIMELINE_SOURCE = "urn:silta:timeline"
 # The state of a partition as the timeline topic holds it (checkpoint.py `load` on Kafka;
@@ -141,6 +141,8 @@ class TimelineProcessor:
             except CodeProblem as problem:
                 out.append(self._dead(record, problem.code, problem.location, problem.rule))
                 continue
+            except StateUnavailable:
+                raise  # not the event's fault: the slice is retried on state loaded afresh
             except Exception as error:  # a bug here must not block the partition forever
                 self.log.exception("timeline processing failed", topic=record.topic,
                                    partition=record.partition, offset=record.offset,

@@ -26,6 +26,11 @@ from aiokafka import TopicPartition
 from services.kafka.clients import Kafka, new_consumer
 
 
+class StateUnavailable(Exception):
+    """The partition's state cannot be read (its checkpoint broke while in use): the slice
+    fails, and the retry loads the state afresh from the topic."""
+
+
 class CheckpointAhead(ValueError):
     """A checkpoint's offset is past the end of the topic: it describes another history."""
 

@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaProducer
 from contracts.timeline import TimelineEntry
 from services.logging import configure_logging
 from services.timeline.checkpoint import DiskState, load, path_of
-from services.timeline.state import PartitionState, absorbed, rebuild
+from services.timeline.state import PartitionState, StateUnavailable, absorbed, rebuild
 from tests.services.api.support import seed_entries
 from tests.support.pipeline import make_topics
 
@@ -97,3 +97,28 @@ async def test_an_untrustworthy_checkpoint_is_set_aside_and_rebuilt(
     same_state(state, await rebuild(kafka_bootstrap, topic, 0))
     assert not state.is_known("f" * 32)
     state.close()
+
+
+async def test_a_checkpoint_that_breaks_in_use_fails_the_slice_and_is_rebuilt(
+        kafka_bootstrap: str, tmp_path: Path) -> None:
+    topic = (await make_topics(kafka_bootstrap, tmp_path)).timeline
+    await publish(kafka_bootstrap, topic, ENTRIES)
+    state, _ = await loaded(kafka_bootstrap, topic, tmp_path)
+    filler = {f"{n:032x}" for n in range(30_000)}  # pages enough to damage some mid-file
+    state.apply({}, filler)
+    state.close()
+    path = path_of(tmp_path, topic, 0)
+    size = path.stat().st_size
+    with path.open("r+b") as file:
+        file.seek(size // 2)
+        file.write(b"\xde\xad" * 32_768)
+    broken = DiskState(path, topic)  # opening reads only the header and meta: no full scan
+    with pytest.raises(StateUnavailable):
+        for entry_id in sorted(filler):
+            broken.is_known(entry_id)
+    assert path.with_name(path.name + ".damaged").exists() and not path.exists()
+    rebuilt, logs = await loaded(kafka_bootstrap, topic, tmp_path)
+    assert next(e for e in logs if e["event"] == "partition state loaded")["from_offset"] == \
+        "beginning"
+    same_state(rebuilt, await rebuild(kafka_bootstrap, topic, 0))
+    rebuilt.close()

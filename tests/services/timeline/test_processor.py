@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+import pytest
 from aiokafka import ConsumerRecord, TopicPartition
 
 from adapters.base import SourceInfo
@@ -21,7 +22,7 @@ from services.observability.metrics import ServiceMetrics
 from services.timeline.owners import MemoryOwners
 from services.timeline.policy import Policy
 from services.timeline.processor import TimelineProcessor
-from services.timeline.state import MemoryState, absorbed
+from services.timeline.state import MemoryState, StateUnavailable, absorbed
 from tests.services.test_pipeline import HETU
 from tests.support.messages import person_messages
 
@@ -137,3 +138,17 @@ async def test_a_partition_revoked_and_assigned_again_starts_from_what_landed() 
     for numbers in sequences(landed.values).values():
         assert numbers == list(range(1, len(numbers) + 1))
     assert landed.loads == 2
+
+
+async def test_unreadable_state_fails_the_slice_instead_of_dead_lettering_it() -> None:
+    class Broken(MemoryState):
+        def is_known(self, entry_id: str) -> bool:
+            raise StateUnavailable("checkpoint failed while in use")
+
+    async def load(partition: int) -> MemoryState:
+        return Broken()
+
+    p = processor(LandedTimeline())
+    p.load_state = load
+    with pytest.raises(StateUnavailable):
+        await p.process(TP, records(events()))
