@@ -31,8 +31,8 @@ CHART_VARIANTS: dict[str, list[str]] = {
     "defaults": [],
     "plaintext": ["--set", "kafka.securityProtocol=PLAINTEXT", "--set",
                   "serviceMonitor.enabled=false", "--set", "provision.acls=false"],
-    "ssl-system-ca": ["--set", "kafka.securityProtocol=SSL", "--set", "kafka.caSecret=",
-                      "--set", "services.api.enabled=false"],
+    "ssl-own-topics": ["--set", "kafka.securityProtocol=SSL", "--set", "kafka.caSecret=",
+                       "--set", "services.api.enabled=false", "--set", "topicsConfigMap=my-topics"],
 }
 
 

@@ -221,3 +221,18 @@ def _from_secret(container: dict[str, Any], setting: str) -> bool:
 def _projected(pod: dict[str, Any]) -> list[dict[str, Any]]:
     return [source for volume in pod["volumes"] if "projected" in volume
             for source in volume["projected"]["sources"]]
+
+
+def test_a_topics_config_map_reaches_every_container(
+        rendered: dict[str, list[dict[str, Any]]]) -> None:
+    for name, pod in pod_specs(rendered["ssl-own-topics"]):
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        for container in containers(pod):
+            path = PurePosixPath(str(_env(container)["SILTA_TOPICS_FILE"]))
+            (mount,) = [m for m in container["volumeMounts"]
+                        if path.parent == PurePosixPath(m["mountPath"])]
+            config_map = volumes[mount["name"]]["configMap"]
+            assert config_map["name"] == "my-topics", name
+            assert config_map["items"] == [{"key": "topics.yaml", "path": path.name}], name
+    for _, pod in pod_specs(rendered["defaults"]):
+        assert all("SILTA_TOPICS_FILE" not in _env(c) for c in containers(pod))

@@ -88,3 +88,27 @@ privileged: false
 capabilities:
   drop: [ALL]
 {{- end -}}
+
+{{/* The topics file from a ConfigMap, when one is named: env, mount and volume. */}}
+{{- define "silta.topicsEnv" -}}
+{{- if .Values.topicsConfigMap }}
+- name: SILTA_TOPICS_FILE
+  value: /etc/silta/topics.yaml
+{{- end }}
+{{- end -}}
+
+{{- define "silta.topicsMount" -}}
+{{- if .Values.topicsConfigMap }}
+- {name: topics, mountPath: /etc/silta, readOnly: true}
+{{- end }}
+{{- end -}}
+
+{{- define "silta.topicsVolume" -}}
+{{- if .Values.topicsConfigMap }}
+- name: topics
+  configMap:
+    name: {{ .Values.topicsConfigMap }}
+    items:
+      - {key: topics.yaml, path: topics.yaml}
+{{- end }}
+{{- end -}}
