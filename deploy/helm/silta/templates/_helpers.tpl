@@ -72,6 +72,26 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- end }}
 {{- end -}}
 
+{{/* Every Secret file one service mounts; dict root, svc. Empty: no secrets volume. */}}
+{{- define "silta.serviceSecretSources" -}}
+{{- $v := .root.Values -}}
+{{- if .svc.kafkaPrincipal }}
+{{- include "silta.kafkaSecretSources" (dict "root" .root "principal" .svc.kafkaPrincipal) }}
+{{- end }}
+{{- if .svc.pseudonymKey }}
+- secret:
+    name: {{ $v.pseudonymKey.secret }}
+    items:
+      - {key: {{ $v.pseudonymKey.key | quote }}, path: pseudonym-key}
+{{- end }}
+{{- range .svc.secretFiles }}
+- secret:
+    name: {{ .secret }}
+    items:
+      - {key: {{ .key | quote }}, path: {{ .secret }}-{{ .key }}}
+{{- end }}
+{{- end -}}
+
 {{- define "silta.podSecurityContext" -}}
 runAsNonRoot: true
 runAsUser: 10001
@@ -89,26 +109,20 @@ capabilities:
   drop: [ALL]
 {{- end -}}
 
-{{/* The topics file from a ConfigMap, when one is named: env, mount and volume. */}}
+{{/* The topics file from a ConfigMap (when .Values.topicsConfigMap): env, mount, volume. */}}
 {{- define "silta.topicsEnv" -}}
-{{- if .Values.topicsConfigMap }}
 - name: SILTA_TOPICS_FILE
   value: /etc/silta/topics.yaml
-{{- end }}
 {{- end -}}
 
 {{- define "silta.topicsMount" -}}
-{{- if .Values.topicsConfigMap }}
 - {name: topics, mountPath: /etc/silta, readOnly: true}
-{{- end }}
 {{- end -}}
 
 {{- define "silta.topicsVolume" -}}
-{{- if .Values.topicsConfigMap }}
 - name: topics
   configMap:
     name: {{ .Values.topicsConfigMap }}
     items:
       - {key: topics.yaml, path: topics.yaml}
-{{- end }}
 {{- end -}}
