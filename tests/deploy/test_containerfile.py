@@ -63,7 +63,7 @@ def test_healthcheck_probes_health_on_the_port_every_service_serves(
 def test_no_dev_dependencies_and_only_package_sources_copied() -> None:
     parser = containerfile()
     runs = " ".join(i["value"] for i in parser.structure if i["instruction"] == "RUN")
-    installs = [args for args in re.findall(r"pip install ([^&;]+)", runs)]
+    installs = re.findall(r"pip install ([^&;]+)", runs)
     assert installs, "the build stage installs Silta with pip"
     for args in installs:
         assert "[" not in args and "-e" not in shlex.split(args), args  # no extras, not editable

@@ -9,6 +9,7 @@ command line), and each service's settings must load from exactly what the files
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from importlib import import_module
@@ -165,8 +166,6 @@ def _sample(secret: str, key: str, ca: trustme.CA) -> str:
 
 
 def _load(target: Target, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> BaseSettings:
-    import os
-
     for name in [n for n in os.environ if n.startswith("SILTA_")]:
         monkeypatch.delenv(name)
     for name, value in env.items():
