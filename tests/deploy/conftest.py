@@ -33,6 +33,13 @@ CHART_VARIANTS: dict[str, list[str]] = {
                   "serviceMonitor.enabled=false", "--set", "provision.acls=false"],
     "ssl-own-topics": ["--set", "kafka.securityProtocol=SSL", "--set", "kafka.caSecret=",
                        "--set", "services.api.enabled=false", "--set", "topicsConfigMap=my-topics"],
+    "mtls": ["--set", "kafka.securityProtocol=SSL",
+             "--set", "services.ingest.secretFiles[0].setting=SILTA_KAFKA_SSL_CERTFILE",
+             "--set", "services.ingest.secretFiles[0].secret=silta-ingest-tls",
+             "--set", "services.ingest.secretFiles[0].key=tls.crt",
+             "--set", "services.ingest.secretFiles[1].setting=SILTA_KAFKA_SSL_KEYFILE",
+             "--set", "services.ingest.secretFiles[1].secret=silta-ingest-tls",
+             "--set", "services.ingest.secretFiles[1].key=tls.key"],
 }
 
 

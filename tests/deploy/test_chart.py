@@ -236,3 +236,16 @@ def test_a_topics_config_map_reaches_every_container(
             assert config_map["items"] == [{"key": "topics.yaml", "path": path.name}], name
     for _, pod in pod_specs(rendered["defaults"]):
         assert all("SILTA_TOPICS_FILE" not in _env(c) for c in containers(pod))
+
+
+def test_a_client_certificate_for_mtls_comes_from_a_secret(
+        rendered: dict[str, list[dict[str, Any]]]) -> None:
+    pod = _pod(rendered["mtls"], "ingest")
+    (container,) = pod["containers"]
+    env = _env(container)
+    assert secret_source(pod, container, env["SILTA_KAFKA_SSL_CERTFILE"]) == (
+        "silta-ingest-tls", "tls.crt")
+    assert secret_source(pod, container, env["SILTA_KAFKA_SSL_KEYFILE"]) == (
+        "silta-ingest-tls", "tls.key")
+    assert secret_source(pod, container, env["SILTA_KAFKA_SSL_CAFILE"]) == (
+        "silta-kafka-ca", "ca.crt")

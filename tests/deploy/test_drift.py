@@ -157,12 +157,19 @@ SAMPLE_SECRETS = {  # (Secret or compose secret, key) -> content, shaped like th
 COMPOSE_VARIABLES = {"POSTGRES_PASSWORD": "pw", "SILTA_HTTP_TOKENS": json.dumps({"social-cis": _TOKEN})}
 
 
-def _sample(secret: str, key: str, ca: trustme.CA) -> str:
+def _sample(secret: str, key: str, pems: dict[tuple[str, str], str]) -> str:
     if secret == "silta-kafka-credentials":
         return f"password-of-{key}"
-    if secret == "silta-kafka-ca":
-        return ca.cert_pem.bytes().decode()
-    return SAMPLE_SECRETS[(secret, key)]
+    return pems.get((secret, key)) or SAMPLE_SECRETS[(secret, key)]
+
+
+def _pems() -> dict[tuple[str, str], str]:
+    """A throwaway CA and client certificate, for the settings that load PEM files."""
+    ca = trustme.CA()
+    client = ca.issue_cert("ingest.silta.test")
+    return {("silta-kafka-ca", "ca.crt"): ca.cert_pem.bytes().decode(),
+            ("silta-ingest-tls", "tls.crt"): client.cert_chain_pems[0].bytes().decode(),
+            ("silta-ingest-tls", "tls.key"): client.private_key_pem.bytes().decode()}
 
 
 def _load(target: Target, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> BaseSettings:
@@ -185,7 +192,7 @@ def _load(target: Target, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) 
 def test_each_pod_s_settings_load_from_what_the_chart_gives_it(
         rendered: dict[str, list[dict[str, Any]]], variant: str, image_env: dict[str, str],
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    ca = trustme.CA()
+    pems = _pems()
     pods = dict(pod_specs(rendered[variant]))
     for where, target, container in chart_env(rendered[variant]):
         pod = pods[where.split("/")[0]]
@@ -197,12 +204,12 @@ def test_each_pod_s_settings_load_from_what_the_chart_gives_it(
                 if source is not None:  # a mounted Secret: give it a file with sample content
                     file = tmp_path / where.replace("/", "_") / Path(value).name
                     file.parent.mkdir(exist_ok=True)
-                    file.write_text(_sample(*source, ca))
+                    file.write_text(_sample(*source, pems))
                     value = str(file)
                 env[entry["name"]] = value
             else:
                 ref = entry["valueFrom"]["secretKeyRef"]
-                env[entry["name"]] = _sample(ref["name"], ref["key"], ca)
+                env[entry["name"]] = _sample(ref["name"], ref["key"], pems)
         settings = _load(target, env, monkeypatch)
         if isinstance(settings, SiltaSettings) and settings.kafka.uses_sasl:
             assert settings.kafka_sasl_username in {"ingest", "timeline", "mllp-gateway",
@@ -212,7 +219,7 @@ def test_each_pod_s_settings_load_from_what_the_chart_gives_it(
 def test_each_service_s_settings_load_from_what_compose_gives_it(
         compose: dict[str, Any], image_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
         tmp_path: Path) -> None:
-    ca = trustme.CA()
+    pems = _pems()
     for name, target, service in compose_targets(compose):
         env = {n: v for n, v in image_env.items() if n.startswith("SILTA_")}
         for setting, value in (service.get("environment") or {}).items():
@@ -220,7 +227,7 @@ def test_each_service_s_settings_load_from_what_compose_gives_it(
                            lambda m: COMPOSE_VARIABLES[m.group(1)], str(value))
             if value.startswith("/run/secrets/"):
                 file = tmp_path / f"{name}-{Path(value).name}"
-                file.write_text(_sample(Path(value).name, "", ca) + "\n")
+                file.write_text(_sample(Path(value).name, "", pems) + "\n")
                 value = str(file)
             env[setting] = value
         _load(target, env, monkeypatch)
