@@ -5,13 +5,17 @@ properties a platform team relies on checked in the rendered output."""
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, get_args
 
 import kubernetes_validate
 import pytest
 
+from services.cli.serve import Service
+from services.kafka.connection import SaslMechanism, SecurityProtocol
+from services.settings import PseudonymSettings
 from tests.deploy.conftest import (
     CHART,
     CHART_VARIANTS,
@@ -249,3 +253,27 @@ def test_a_client_certificate_for_mtls_comes_from_a_secret(
         "silta-ingest-tls", "tls.key")
     assert secret_source(pod, container, env["SILTA_KAFKA_SSL_CAFILE"]) == (
         "silta-kafka-ca", "ca.crt")
+
+
+@pytest.mark.parametrize(("setting", "named"), [
+    ("services.ingest.replica=3", "replica"),
+    ("kafka.securityProtocol=TLS", "securityProtocol"),
+    ("services.ingest.env.INGEST_MAX_BATCH=3", "INGEST_MAX_BATCH"),
+    ("pseudonymKey.version=Key 2", "version"),
+])
+def test_values_schema_refuses_a_misspelt_or_invalid_value(setting: str, named: str) -> None:
+    done = run(tool("helm"), "template", "silta", str(CHART), "--set", setting)
+    assert done.returncode != 0
+    assert named in done.stderr
+
+
+def test_values_schema_allows_what_the_settings_allow() -> None:
+    schema = json.loads((CHART / "values.schema.json").read_text())["properties"]
+    kafka = schema["kafka"]["properties"]
+    assert set(kafka["securityProtocol"]["enum"]) == set(get_args(SecurityProtocol))
+    assert set(kafka["saslMechanism"]["enum"]) == set(get_args(SaslMechanism))
+    version = PseudonymSettings.model_fields["pseudonym_key_version"].metadata
+    assert [m.pattern for m in version if hasattr(m, "pattern")] == [
+        schema["pseudonymKey"]["properties"]["version"]["pattern"]]
+    assert set(schema["services"]["properties"]["ingest"]["properties"]["serve"]["enum"]) == {
+        s.value for s in Service}
