@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 from collections.abc import Iterator
 from importlib import import_module
 from pathlib import Path
@@ -27,7 +28,14 @@ from services.cli import serve
 from services.cli.main import app
 from services.cli.topics import TopicsSettings
 from services.settings import PseudonymSettings, SiltaSettings
-from tests.deploy.conftest import CHART_VARIANTS, containers, pod_specs, secret_source
+from tests.deploy.conftest import (
+    CHART_VARIANTS,
+    DEPLOY,
+    containers,
+    pod_specs,
+    render,
+    secret_source,
+)
 
 Target = tuple[str, ...]  # the `silta` command words, e.g. ("serve", "ingest")
 SERVE_TARGETS = [("serve", service.value) for service in serve.Service]
@@ -231,3 +239,26 @@ def test_each_service_s_settings_load_from_what_compose_gives_it(
                 value = str(file)
             env[setting] = value
         _load(target, env, monkeypatch)
+
+
+def runbook_helm_commands() -> list[list[str]]:
+    """The `--set` arguments of every `helm install|upgrade` in deploy/RUNBOOK.md."""
+    text = (DEPLOY / "RUNBOOK.md").read_text()
+    commands = re.findall(r"helm (?:install|upgrade) (?:[^\n]*\\\n)*[^\n]*", text)
+    sets = []
+    for command in commands:
+        words = shlex.split(command.replace("\\\n", " "))
+        sets.append([w for n, w in enumerate(words) if w == "--set" or words[n - 1] == "--set"])
+    return sets
+
+
+@pytest.mark.parametrize("sets", runbook_helm_commands(), ids=lambda sets: " ".join(sets[1::2])[:60])
+def test_the_runbook_s_helm_commands_render_and_set_real_settings(sets: list[str]) -> None:
+    docs = render(*sets)
+    drift = {where: unknown(target, {e["name"] for e in container.get("env", [])})
+             for where, target, container in chart_env(docs)}
+    assert {where: names for where, names in drift.items() if names} == {}
+
+
+def test_the_runbook_has_helm_commands() -> None:
+    assert len(runbook_helm_commands()) >= 4
