@@ -1,0 +1,42 @@
+"""`silta acls apply | check`: Kafka ACLs from the declarative file (deploy/acls.yaml)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import Field
+
+from services.kafka.acls import DEFAULT_ACLS_FILE, apply_acls, load_acls
+from services.settings import SiltaSettings
+
+app = typer.Typer(help="Apply and check Kafka ACLs from deploy/acls.yaml.", no_args_is_help=True)
+
+
+class AclsSettings(SiltaSettings):
+    acls_file: Path = Field(DEFAULT_ACLS_FILE, description="declarative ACL definitions")
+
+
+@app.command()
+def apply(
+    dry_run: Annotated[bool, typer.Option(help="report what would change, change nothing")] = False,
+) -> None:
+    """Make each principal's ACLs equal the file: report what was created and removed."""
+    settings = AclsSettings()
+    report = asyncio.run(apply_acls(settings.kafka, load_acls(settings.acls_file),
+                                    dry_run=dry_run))
+    prefix = "would be " if dry_run else ""
+    for line in report.lines():
+        typer.echo(prefix + line)
+
+
+@app.command()
+def check() -> None:
+    """Report drift between the cluster and the file; exit 1 when there is any."""
+    settings = AclsSettings()
+    report = asyncio.run(apply_acls(settings.kafka, load_acls(settings.acls_file), dry_run=True))
+    for line in report.lines(missing="missing", extra="extra"):
+        typer.echo(line)
+    raise typer.Exit(1 if report.drift else 0)
