@@ -58,7 +58,9 @@ class SecretFiles(PydanticBaseSettingsSource):
 
 
 def _is_secret(annotation: Any) -> bool:
-    return annotation is SecretStr or SecretStr in typing.get_args(annotation)
+    """`SecretStr` or `SecretStr | None`; not containers of secrets (e.g. per-source tokens)."""
+    args = typing.get_args(annotation)
+    return annotation is SecretStr or (SecretStr in args and type(None) in args)
 
 
 class SiltaSettings(BaseSettings):
@@ -107,6 +109,12 @@ class SiltaSettings(BaseSettings):
             self.kafka_bootstrap, self.kafka_security_protocol, self.kafka_sasl_mechanism,
             self.kafka_sasl_username, self.kafka_sasl_password, self.kafka_ssl_cafile,
             self.kafka_ssl_certfile, self.kafka_ssl_keyfile, self.kafka_ssl_check_hostname)
+
+    def __repr_args__(self) -> Any:
+        # repr() reaches tracebacks and debug logs too: no URL password there either
+        # (SecretStr fields already print as '**********').
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if isinstance(value, str) else value
 
     def redacted(self) -> dict[str, Any]:
         """The settings with secrets masked, for the start-up log line: secret fields, and
