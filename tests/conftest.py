@@ -16,6 +16,7 @@ from aiokafka.admin import NewTopic
 
 from services.kafka.clients import new_admin
 from tests.support.broker import Broker, SecureBroker, acquire_broker, acquire_secure_broker
+from tests.support.pipeline import PipelineKafka
 from tests.support.postgres import Postgres, acquire_postgres
 
 T = TypeVar("T")
@@ -27,7 +28,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # A test that touches a real server is marked so, whether or not its author said so.
     for item in items:
         names = getattr(item, "fixturenames", ())
-        if "kafka_bootstrap" in names or "secure_kafka" in names:
+        if {"kafka_bootstrap", "secure_kafka", "pipeline_kafka"} & set(names):
             item.add_marker(pytest.mark.kafka)
         if "postgres_url" in names:
             item.add_marker(pytest.mark.postgres)
@@ -77,6 +78,17 @@ def secure_kafka() -> Iterator[SecureBroker]:
     broker = _real_server("secured Kafka broker", acquire_secure_broker)
     yield broker
     broker.stop()
+
+
+@pytest.fixture(params=["plaintext", "sasl_ssl"])
+async def pipeline_kafka(request: pytest.FixtureRequest) -> AsyncIterator[PipelineKafka]:
+    """The pipeline on the plain broker, and again on the secured one with ACLs enforced."""
+    if request.param == "plaintext":
+        yield PipelineKafka(plain=request.getfixturevalue("kafka_bootstrap"))
+        return
+    kafka = PipelineKafka(secure=request.getfixturevalue("secure_kafka"))
+    yield kafka
+    await kafka.revoke()
 
 
 @pytest.fixture(scope="session")

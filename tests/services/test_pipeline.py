@@ -19,6 +19,7 @@ from contracts.hetu import make_hetu
 from contracts.timeline import TimelineEntry
 from services.deadletter import Filter, from_deadletter, read_deadletters, redrive
 from services.ingest.app import build_app as ingest_app
+from services.kafka.clients import Kafka
 from services.simulate import SimConfig, generate
 from services.timeline.app import build_app as timeline_app
 from services.timeline.store import Query, open_store
@@ -30,6 +31,7 @@ from tests.support.messages import (
     person_messages,
 )
 from tests.support.pipeline import (
+    PipelineKafka,
     PipelineTopics,
     ingest_settings,
     make_topics,
@@ -54,7 +56,7 @@ async def running(*apps: Any) -> AsyncIterator[None]:
         yield
 
 
-async def send(bootstrap: str, topics: PipelineTopics, messages: list[SourceMessage]) -> None:
+async def send(bootstrap: Kafka, topics: PipelineTopics, messages: list[SourceMessage]) -> None:
     for fmt in {m.fmt for m in messages}:
         await produce(bootstrap, topics.raw(fmt),
                       [(m.name.encode(), m.payload) for m in messages if m.fmt == fmt])
@@ -98,16 +100,18 @@ def stored_bytes(store_url: str, tmp_path: Path) -> bytes:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 async def test_one_person_from_three_formats_is_one_pseudonymised_timeline(
-        kafka_bootstrap: str, tmp_path: Path, capfd: pytest.CaptureFixture[str], backend: str,
-        request: pytest.FixtureRequest) -> None:
-    topics = await make_topics(kafka_bootstrap, tmp_path)
+        pipeline_kafka: PipelineKafka, tmp_path: Path, capfd: pytest.CaptureFixture[str],
+        backend: str, request: pytest.FixtureRequest) -> None:
+    kafka = pipeline_kafka  # on the secured broker each step runs as its own principal
+    topics = await make_topics(kafka.as_("admin"), tmp_path)
+    await kafka.grant(topics)
     messages = person_messages(HETU)
     expected = expected_timeline(messages, topics)
     store_url = store_url_for(backend, tmp_path, request)
-    await send(kafka_bootstrap, topics, messages)
-    async with running(ingest_app(ingest_settings(kafka_bootstrap, topics)),
-                       timeline_app(timeline_settings(kafka_bootstrap, topics, store_url))):
-        records = await read_all(kafka_bootstrap, topics.timeline,
+    await send(kafka.as_("operator"), topics, messages)
+    async with running(ingest_app(ingest_settings(kafka.as_("ingest"), topics)),
+                       timeline_app(timeline_settings(kafka.as_("timeline"), topics, store_url))):
+        records = await read_all(kafka.as_("evaluator"), topics.timeline,
                                  expected=len(expected.entry_ids))
         assert await store_count(store_url, len(expected.entry_ids)) == len(expected.entry_ids)
 
@@ -121,7 +125,7 @@ async def test_one_person_from_three_formats_is_one_pseudonymised_timeline(
                          for r in records)
     stored = stored_bytes(store_url, tmp_path)
     logs = capfd.readouterr()
-    for secret in NOT_ON_THE_TIMELINE:
+    for secret in [*NOT_ON_THE_TIMELINE, *kafka.passwords]:
         raw = secret.encode()
         assert raw not in published, f"{secret!r} on the timeline topic"
         assert raw not in stored, f"{secret!r} in the store"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import tempfile
 import time
@@ -87,9 +88,14 @@ def acquire_secure_broker() -> SecureBroker:
     broker = SecureLocalKafka(port=free_port(), run_dir=Path(tempfile.mkdtemp(
         prefix="silta-test-secure-kafka-")), principals=tuple(spec.principals))
     seconds = broker.up()
+    async def provision() -> None:
+        await apply_acls(broker.connection, spec)
+        await apply_topics(broker.client("operator"), load_topics(DEFAULT_TOPICS_FILE))
+
     try:
-        asyncio.run(apply_acls(broker.connection, spec))
-        asyncio.run(apply_topics(broker.client("operator"), load_topics(DEFAULT_TOPICS_FILE)))
+        # On its own thread: the first test to ask for this broker may be inside a loop.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, provision()).result()
     except BaseException:
         broker.down()
         raise
