@@ -3,6 +3,7 @@ give a reason that names the setting or permission, and never the secret."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from pathlib import Path
 
@@ -12,8 +13,11 @@ from typer.testing import CliRunner
 
 from deploy.local.broker import free_port
 from services.cli.main import app
-from services.kafka.diagnosis import diagnose
+from services.ingest.app import build_app as ingest_app
+from services.kafka.diagnosis import KafkaAccessError, diagnose
+from tests.services.gateways.http.support import Tokens, gateway, gateway_settings
 from tests.support.broker import SecureBroker
+from tests.support.pipeline import ingest_settings, make_topics
 
 WRONG = "not-the-password-4711"
 
@@ -77,3 +81,32 @@ def test_acls_apply_explains_its_failure(secure_kafka: SecureBroker, monkeypatch
     assert result.exit_code != 0
     assert expected in str(result.exception)
     assert WRONG not in str(result.exception)
+
+
+async def test_a_service_that_cannot_authenticate_says_why_at_start(
+        secure_kafka: SecureBroker, tmp_path: Path) -> None:
+    topics = await make_topics(secure_kafka.kafka.connection, tmp_path)
+    settings = ingest_settings(secure_kafka.as_("ingest", password=WRONG), topics)
+    with pytest.raises(KafkaAccessError) as caught:
+        async with ingest_app(settings):
+            pass
+    assert "SILTA_KAFKA_SASL_PASSWORD" in str(caught.value) and WRONG not in str(caught.value)
+
+
+async def test_a_gateway_with_a_wrong_password_retries_without_a_hot_loop(
+        secure_kafka: SecureBroker, tmp_path: Path) -> None:
+    """The broker's own log counts the failed logins while the gateway keeps trying."""
+    topics = await make_topics(secure_kafka.kafka.connection, tmp_path, partitions=1)
+    wrong = secure_kafka.as_("http-gateway", password=WRONG)
+    settings = gateway_settings(wrong.bootstrap, topics, Tokens(topics), **wrong.as_settings())
+    before = _failed_logins(secure_kafka)
+    async with gateway(settings) as client:
+        await asyncio.sleep(8)
+        ready = await client.get("/ready")
+    attempts = _failed_logins(secure_kafka) - before
+    assert ready.status_code == 503
+    assert 1 <= attempts <= 8, f"{attempts} failed logins in 8 s"  # backoff 0.5, 1, 2, 4 s
+
+
+def _failed_logins(broker: SecureBroker) -> int:
+    return broker.kafka.log_file.read_text(errors="replace").count("Failed authentication")
