@@ -10,16 +10,15 @@ DescribeAcls/CreateAcls/DeleteAcls (v1) protocol messages, which is all this nee
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import for_code
 from aiokafka.protocol.admin import CreateAclsRequest, DeleteAclsRequest, DescribeAclsRequest
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 import deploy
 from services.errors import ConfigError
@@ -78,18 +77,20 @@ _GRANTS: dict[str, tuple[Resource, tuple[Operation, ...]]] = {
                                        Operation.DESCRIBE)),
 }
 
-_NAME = r"^[A-Za-z0-9._-]+\*?$"
+# A Kafka topic, group, transactional id or user name; a trailing `*` makes it a prefix.
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]+\*?$")]
+User = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]+$")]
 
 
 class PrincipalSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     description: str = ""
-    read: list[str] = Field(default_factory=list)
-    write: list[str] = Field(default_factory=list)
-    groups: list[str] = Field(default_factory=list)
-    transactional_ids: list[str] = Field(default_factory=list)
-    manage_topics: list[str] = Field(default_factory=list)
+    read: list[Name] = Field(default_factory=list)
+    write: list[Name] = Field(default_factory=list)
+    groups: list[Name] = Field(default_factory=list)
+    transactional_ids: list[Name] = Field(default_factory=list)
+    manage_topics: list[Name] = Field(default_factory=list)
     cluster: list[ClusterOperation] = Field(default_factory=list)
 
 
@@ -97,7 +98,7 @@ class AclsFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: Literal[1]
-    principals: dict[str, PrincipalSpec]
+    principals: dict[User, PrincipalSpec]
 
     def bindings(self) -> set[Binding]:
         return {b for name in self.principals for b in self.bindings_of(name)}
@@ -144,12 +145,6 @@ def load_acls(path: Path = DEFAULT_ACLS_FILE) -> AclsFile:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ConfigError(f"{path}: {where}: {first['msg']}") from exc
-    for name, principal in spec.principals.items():
-        for grant in (*_GRANTS, "name"):
-            values = [name] if grant == "name" else getattr(principal, grant)
-            if bad := [v for v in values if not re.match(_NAME, v)]:
-                raise ConfigError(f"{path}: principals.{name}.{grant}: {bad[0]!r} is not a "
-                                  "Kafka name (letters, digits, . _ -, optionally ending in *)")
     return spec
 
 

@@ -4,6 +4,7 @@ its job and nothing else; `silta acls apply` is idempotent and `check` sees drif
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from aiokafka.errors import ClusterAuthorizationFailedError, TopicAuthorizationF
 from typer.testing import CliRunner
 
 from services.cli.main import app
-from services.kafka.acls import AclsFile, apply_acls
+from services.errors import ConfigError
+from services.kafka.acls import AclsFile, Pattern, apply_acls, load_acls
 from services.kafka.clients import Kafka, new_admin, new_consumer, new_producer
 from services.kafka.topics import load_topics
 from services.settings import DEFAULT_TOPICS_FILE
@@ -64,6 +66,37 @@ async def can_read(kafka: Kafka, topic: str) -> bool:
         raise AssertionError(f"{topic}: neither a record nor a refusal in 20 s")
     finally:
         await consumer.stop()
+
+
+def test_every_source_has_a_vendor_principal_writing_only_its_raw_topic() -> None:
+    spec = load_acls()
+    for source in load_topics(DEFAULT_TOPICS_FILE).sources:
+        vendor = spec.principals[f"vendor-{source.id}"]
+        assert vendor.write == [source.topic] and not vendor.read and not vendor.cluster
+
+
+def test_grants_become_kafka_bindings() -> None:
+    spec = AclsFile.model_validate({"version": 1, "principals": {"ingest": {
+        "read": ["silta.raw.*"], "groups": ["silta-ingest"], "cluster": ["Describe"]}}})
+    assert sorted(map(str, spec.bindings())) == [
+        "User:ingest DESCRIBE CLUSTER kafka-cluster", "User:ingest DESCRIBE TOPIC silta.raw.*",
+        "User:ingest READ GROUP silta-ingest", "User:ingest READ TOPIC silta.raw.*"]
+    assert {b.name: b.pattern for b in spec.bindings()} == {
+        "silta.raw.": Pattern.PREFIXED, "silta-ingest": Pattern.LITERAL,
+        "kafka-cluster": Pattern.LITERAL}
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("version: 1\nprincipals: {ingest: {read: ['silta events']}}", "principals.ingest.read.0"),
+    ("version: 1\nprincipals: {'User:x': {}}", "principals.User:x"),
+    ("version: 1\nprincipals: {ingest: {reed: [a]}}", "principals.ingest.reed"),
+    ("version: 2\nprincipals: {}", "version"),
+])
+def test_a_bad_acls_file_names_the_field(tmp_path: Path, text: str, where: str) -> None:
+    path = tmp_path / "acls.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(f"{path}: {where}")):
+        load_acls(path)
 
 
 @pytest.fixture(scope="module")
