@@ -37,20 +37,23 @@ def up(port: Port = 9092, run_dir: RunDir = None, timeout: float = 90.0, secure:
        acls_file: AclsFile = DEFAULT_ACLS_FILE) -> None:
     """Start the broker and wait until it answers a metadata request."""
     if secure is None:
-        broker = LocalKafka(port=port, run_dir=run_dir)
-    else:
-        spec = load_acls(acls_file)
-        broker = SecureLocalKafka(port=port, run_dir=run_dir, principals=tuple(spec.principals))
+        _start(LocalKafka(port=port, run_dir=run_dir), timeout)
+        return
+    spec = load_acls(acls_file)
+    broker = SecureLocalKafka(port=port, run_dir=run_dir, principals=tuple(spec.principals))
+    _start(broker, timeout)
+    report = asyncio.run(apply_acls(broker.connection, spec))
+    typer.echo(f"ACLs: {report.lines()[-1]}")
+    for path in broker.write_client_files(secure):
+        typer.echo(f"wrote {path}")
+    typer.echo(f"e.g. env $(cat {secure}/ingest.env) silta serve ingest", err=True)
+
+
+def _start(broker: LocalKafka, timeout: float) -> None:
     typer.echo(f"starting Apache Kafka {broker.version} on {broker.bootstrap} ...", err=True)
     seconds = broker.up(timeout=timeout)
     typer.echo(f"ready in {seconds:.1f}s: {broker.status()}")
     typer.echo(f"log: {broker.log_file}", err=True)
-    if isinstance(broker, SecureLocalKafka) and secure is not None:
-        report = asyncio.run(apply_acls(broker.connection, spec))
-        typer.echo(report.lines()[-1].replace("created", "ACLs created", 1))
-        for path in broker.write_client_files(secure):
-            typer.echo(f"wrote {path}")
-        typer.echo(f"e.g. env $(cat {secure}/ingest.env) silta serve ingest", err=True)
 
 
 @app.command()
