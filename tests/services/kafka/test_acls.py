@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import yaml
 from aiokafka import TopicPartition
 from aiokafka.admin import NewTopic
 from aiokafka.errors import ClusterAuthorizationFailedError, TopicAuthorizationFailedError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from services.cli.main import app
@@ -199,3 +202,22 @@ def _evaluator_also_reads_events(spec: AclsFile) -> AclsFile:
     return spec.model_copy(update={"principals": {
         **spec.principals,
         "evaluator": evaluator.model_copy(update={"read": [*evaluator.read, EVENTS]})}})
+
+
+@given(st.one_of(st.text(max_size=300), st.binary(max_size=300).map(
+    lambda b: b.decode("latin-1")), st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+            st.sampled_from(["version", "principals", "ingest", "read", "cluster", "x"]),
+            inner, max_size=4), max_leaves=20).map(yaml.safe_dump)))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_acls_file_loads_or_names_its_problem(text: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "acls.yaml"
+        path.write_text(text, errors="surrogateescape")
+        try:
+            spec = load_acls(path)
+        except ConfigError as exc:
+            assert str(path) in str(exc)
+        else:
+            assert all(b.principal.startswith("User:") for b in spec.bindings())
