@@ -4,7 +4,8 @@ listener, the StandardAuthorizer, and one SCRAM user per principal.
 The CA and the broker's certificate are made when the broker is first started (trustme)
 and live in its run folder with the generated passwords; nothing here is ever committed.
 SCRAM users are written into the KRaft metadata when the storage is formatted
-(`StorageTool format --add-scram`), so they exist before the broker first answers.
+(`StorageTool format --add-scram`), so they exist before the broker first answers; the
+passwords pass on that command line once, acceptable for a loopback broker only.
 """
 
 from __future__ import annotations

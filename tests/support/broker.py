@@ -86,7 +86,7 @@ def acquire_secure_broker() -> SecureBroker:
     # Always the local runner: an external or Docker broker would not have our users.
     spec = load_acls()
     broker = SecureLocalKafka(port=free_port(), run_dir=Path(tempfile.mkdtemp(
-        prefix="silta-test-secure-kafka-")), principals=tuple(spec.principals))
+        prefix="silta-test-secure-kafka-")), heap="512m", principals=tuple(spec.principals))
     seconds = broker.up()
     async def provision() -> None:
         await apply_acls(broker.connection, spec)
