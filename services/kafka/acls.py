@@ -58,9 +58,15 @@ class Operation(enum.IntEnum):
     IDEMPOTENT_WRITE = 12
 
 
-_ANY_PERMISSION, _ALLOW = 1, 3
+class Permission(enum.IntEnum):
+    ANY = 1
+    DENY = 2
+    ALLOW = 3
+
+
 _KNOWN: dict[type[enum.IntEnum], set[int]] = {
-    kind: {member.value for member in kind} for kind in (Resource, Pattern, Operation)}
+    kind: {member.value for member in kind}
+    for kind in (Resource, Pattern, Operation, Permission)}
 
 ClusterOperation = Literal["Alter", "Describe", "Create", "AlterConfigs", "DescribeConfigs"]
 _CLUSTER_OPERATIONS = {"Alter": Operation.ALTER, "Describe": Operation.DESCRIBE,
@@ -117,18 +123,23 @@ class AclsFile(BaseModel):
 
 @dataclass(frozen=True, order=True)
 class Binding:
-    """One ALLOW ACL from any host."""
+    """One ACL. The file only ever makes ALLOW from any host; the cluster may hold others
+    (a DENY, one host), which count as drift for a principal the file manages."""
 
     resource: Resource
     name: str
     pattern: Pattern
     principal: str
     operation: Operation
+    permission: Permission = Permission.ALLOW
+    host: str = "*"
 
     def __str__(self) -> str:
         star = "*" if self.pattern is Pattern.PREFIXED else ""
+        unusual = (f" ({self.permission.name} from {self.host})"
+                   if (self.permission, self.host) != (Permission.ALLOW, "*") else "")
         return (f"{self.principal} {self.operation.name} {self.resource.name} "
-                f"{self.name}{star}")
+                f"{self.name}{star}{unusual}")
 
 
 def load_acls(path: Path = DEFAULT_ACLS_FILE) -> AclsFile:
@@ -185,24 +196,24 @@ async def apply_acls(kafka: Kafka, spec: AclsFile, *, dry_run: bool = False) -> 
 
 
 async def describe_acls(admin: AIOKafkaAdminClient) -> set[Binding]:
-    """Every ALLOW ACL on the cluster (DENY ones are not ours: the file never writes any)."""
+    """Every ACL on the cluster (of the kinds this module knows)."""
     request = DescribeAclsRequest(Resource.ANY, None, Pattern.ANY, None, None,  # type: ignore[arg-type]
-                                  Operation.ANY, _ANY_PERMISSION)
+                                  Operation.ANY, Permission.ANY)
     response = await admin._send_request(request)
     _raise_for(response.error_code, response.error_message)
     found: set[Binding] = set()
     for resource, name, pattern, acls in response.resources:
         for principal, host, operation, permission in acls:
-            if (permission == _ALLOW and host == "*" and resource in _KNOWN[Resource]
-                    and pattern in _KNOWN[Pattern] and operation in _KNOWN[Operation]):
+            if (resource in _KNOWN[Resource] and pattern in _KNOWN[Pattern]
+                    and operation in _KNOWN[Operation] and permission in _KNOWN[Permission]):
                 found.add(Binding(Resource(resource), name, Pattern(pattern), principal,
-                                  Operation(operation)))
+                                  Operation(operation), Permission(permission), host))
     return found
 
 
 def _wire(binding: Binding) -> tuple[int, str, int, str, str, int, int]:
-    return (binding.resource, binding.name, binding.pattern, binding.principal, "*",
-            binding.operation, _ALLOW)
+    return (binding.resource, binding.name, binding.pattern, binding.principal, binding.host,
+            binding.operation, binding.permission)
 
 
 async def _send(admin: AIOKafkaAdminClient, request: CreateAclsRequest | DeleteAclsRequest,

@@ -14,13 +14,22 @@ import yaml
 from aiokafka import TopicPartition
 from aiokafka.admin import NewTopic
 from aiokafka.errors import ClusterAuthorizationFailedError, TopicAuthorizationFailedError
+from aiokafka.protocol.admin import CreateAclsRequest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from services.cli.main import app
 from services.errors import ConfigError
-from services.kafka.acls import AclsFile, Pattern, apply_acls, load_acls
+from services.kafka.acls import (
+    AclsFile,
+    Binding,
+    Operation,
+    Pattern,
+    Resource,
+    apply_acls,
+    load_acls,
+)
 from services.kafka.clients import Kafka, new_admin, new_consumer, new_producer
 from services.kafka.topics import load_topics
 from services.settings import DEFAULT_TOPICS_FILE
@@ -178,6 +187,24 @@ async def test_apply_is_idempotent_and_reports_what_it_changed(seeded: SecureBro
         shrunk = await apply_acls(operator, spec)
     assert shrunk.removed == grown.created and not shrunk.created
     assert not await can_read(seeded.as_("evaluator"), EVENTS)
+
+
+async def test_an_acl_the_file_does_not_make_is_drift_and_removed(seeded: SecureBroker) -> None:
+    # What a hand-made grant looks like: one host only, beside the file's.
+    stray = Binding(Resource.TOPIC, EVENTS, Pattern.LITERAL, "User:evaluator", Operation.READ,
+                    host="10.0.0.1")
+    admin = new_admin(seeded.kafka.connection)
+    await admin.start()
+    try:
+        response = await admin._send_request(CreateAclsRequest(
+            stray.resource, stray.name, stray.pattern, stray.principal, stray.host,
+            stray.operation, stray.permission))
+        assert [code for code, _ in response.creation_responses] == [0]
+    finally:
+        await admin.close()
+    report = await apply_acls(seeded.as_("operator"), seeded.acls)
+    assert report.removed == [stray] and not report.created
+    assert str(stray).endswith("(ALLOW from 10.0.0.1)")
 
 
 def test_acls_check_reports_drift_and_changes_nothing(
