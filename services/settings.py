@@ -5,6 +5,7 @@ Environment variables use the `SILTA_` prefix, e.g. `SILTA_KAFKA_BOOTSTRAP`.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import typing
@@ -31,8 +32,9 @@ _CONFIG = SettingsConfigDict(env_prefix="SILTA_", extra="ignore", frozen=True,
 class SecretFiles(PydanticBaseSettingsSource):
     """Every secret setting can come from a mounted file: `SILTA_<NAME>_FILE` holds the
     path, e.g. `SILTA_KAFKA_SASL_PASSWORD_FILE=/run/secrets/kafka-password`; one trailing
-    newline is dropped. Setting both `SILTA_<NAME>` and `SILTA_<NAME>_FILE` is an error.
-    A setting that declares its own `<name>_file` field (the pseudonym key) reads it itself."""
+    newline is dropped; a map of secrets (per-source tokens) is a JSON object in its file.
+    Setting both `SILTA_<NAME>` and `SILTA_<NAME>_FILE` is an error. A setting that
+    declares its own `<name>_file` field (the pseudonym key) reads it itself."""
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False  # unused: __call__ reads every field at once
@@ -41,7 +43,8 @@ class SecretFiles(PydanticBaseSettingsSource):
         fields = self.settings_cls.model_fields
         values: dict[str, Any] = {}
         for name, field in fields.items():
-            if not _is_secret(field.annotation) or f"{name}_file" in fields:
+            secret_map = _is_secret_map(field.annotation)
+            if not (_is_secret(field.annotation) or secret_map) or f"{name}_file" in fields:
                 continue
             variable = f"SILTA_{name.upper()}"
             path = os.environ.get(f"{variable}_FILE")
@@ -53,12 +56,24 @@ class SecretFiles(PydanticBaseSettingsSource):
                 text = Path(path).read_text()
             except OSError as exc:
                 raise ConfigError(f"{variable}_FILE {path}: {exc.strerror}") from exc
-            values[name] = text[:-1] if text.endswith("\n") else text
+            if not secret_map:
+                values[name] = text[:-1] if text.endswith("\n") else text
+                continue
+            try:
+                values[name] = json.loads(text)
+            except ValueError:
+                raise ConfigError(f"{variable}_FILE {path}: not a JSON object") from None
         return values
 
 
+def _is_secret_map(annotation: Any) -> bool:
+    return typing.get_origin(annotation) is dict and typing.get_args(annotation)[1] is SecretStr
+
+
 def _is_secret(annotation: Any) -> bool:
-    return annotation is SecretStr or SecretStr in typing.get_args(annotation)
+    """`SecretStr` or `SecretStr | None`."""
+    args = typing.get_args(annotation)
+    return annotation is SecretStr or (SecretStr in args and type(None) in args)
 
 
 class SiltaSettings(BaseSettings):
@@ -107,6 +122,12 @@ class SiltaSettings(BaseSettings):
             self.kafka_bootstrap, self.kafka_security_protocol, self.kafka_sasl_mechanism,
             self.kafka_sasl_username, self.kafka_sasl_password, self.kafka_ssl_cafile,
             self.kafka_ssl_certfile, self.kafka_ssl_keyfile, self.kafka_ssl_check_hostname)
+
+    def __repr_args__(self) -> Any:
+        # repr() reaches tracebacks and debug logs too: no URL password there either
+        # (SecretStr fields already print as '**********').
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if isinstance(value, str) else value
 
     def redacted(self) -> dict[str, Any]:
         """The settings with secrets masked, for the start-up log line: secret fields, and

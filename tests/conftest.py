@@ -12,9 +12,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TypeVar
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 
-from tests.support.broker import Broker, acquire_broker
+from services.kafka.clients import new_admin
+from tests.support.broker import Broker, SecureBroker, acquire_broker, acquire_secure_broker
+from tests.support.pipeline import PipelineKafka
 from tests.support.postgres import Postgres, acquire_postgres
 
 T = TypeVar("T")
@@ -26,7 +28,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # A test that touches a real server is marked so, whether or not its author said so.
     for item in items:
         names = getattr(item, "fixturenames", ())
-        if "kafka_bootstrap" in names:
+        if {"kafka_bootstrap", "secure_kafka", "pipeline_kafka"} & set(names):
             item.add_marker(pytest.mark.kafka)
         if "postgres_url" in names:
             item.add_marker(pytest.mark.postgres)
@@ -71,6 +73,25 @@ def postgres_url(postgres_server: Postgres) -> str:
 
 
 @pytest.fixture(scope="session")
+def secure_kafka() -> Iterator[SecureBroker]:
+    """A second broker, secured: TLS + SASL/SCRAM + ACLs (tests/support/broker.py)."""
+    broker = _real_server("secured Kafka broker", acquire_secure_broker)
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(params=["plaintext", "sasl_ssl"])
+async def pipeline_kafka(request: pytest.FixtureRequest) -> AsyncIterator[PipelineKafka]:
+    """The pipeline on the plain broker, and again on the secured one with ACLs enforced."""
+    if request.param == "plaintext":
+        yield PipelineKafka(plain=request.getfixturevalue("kafka_bootstrap"))
+        return
+    kafka = PipelineKafka(secure=request.getfixturevalue("secure_kafka"))
+    yield kafka
+    await kafka.revoke()
+
+
+@pytest.fixture(scope="session")
 def kafka_bootstrap(kafka_broker: Broker) -> str:
     return kafka_broker.bootstrap
 
@@ -81,7 +102,7 @@ TopicFactory = Callable[..., Awaitable[str]]
 @pytest.fixture
 async def make_topic(kafka_bootstrap: str) -> AsyncIterator[TopicFactory]:
     """Create a uniquely named topic for one test and delete it afterwards."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin = new_admin(kafka_bootstrap)
     await admin.start()
     created: list[str] = []
 

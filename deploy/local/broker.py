@@ -170,6 +170,19 @@ class LocalKafka:
         return f"{self.host}:{self.port}"
 
     @property
+    def connection(self) -> Kafka:
+        """How this tool itself reaches the broker (a secured broker overrides it)."""
+        return self.bootstrap
+
+    def _server_properties(self, controller_port: int, data_dir: Path) -> str:
+        return SERVER_TEMPLATE.read_text().format(
+            host=self.host, port=self.port, controller_port=controller_port, data_dir=data_dir)
+
+    def _format_options(self) -> list[str]:
+        """Extra `StorageTool format` options (a secured broker adds its SCRAM users)."""
+        return []
+
+    @property
     def _dir(self) -> Path:
         assert self.run_dir is not None
         return self.run_dir
@@ -199,7 +212,7 @@ class LocalKafka:
         if pid is None:
             return f"stopped (no broker of ours on {self.bootstrap})"
         try:
-            probe_sync(self.bootstrap, timeout=3)
+            probe_sync(self.connection, timeout=3)
         except Exception:
             return f"starting or unhealthy: pid {pid} on {self.bootstrap} does not answer yet"
         return f"running: Apache Kafka {self.version}, pid {pid}, {self.bootstrap}, {self._dir}"
@@ -208,7 +221,7 @@ class LocalKafka:
         """Start the broker (fetching jars if needed); return seconds until it answered."""
         started = time.monotonic()
         if self.pid() is not None:
-            probe_sync(self.bootstrap, timeout=timeout)
+            probe_sync(self.connection, timeout=timeout)
             return time.monotonic() - started
         if _port_in_use(self.host, self.port):
             raise LocalKafkaError(
@@ -221,10 +234,7 @@ class LocalKafka:
         data_dir = self._dir / "data"
         self._dir.mkdir(parents=True, exist_ok=True)
         props = self._dir / "server.properties"
-        props.write_text(SERVER_TEMPLATE.read_text().format(
-            host=self.host, port=self.port, controller_port=controller_port,
-            data_dir=data_dir,
-        ))
+        props.write_text(self._server_properties(controller_port, data_dir))
         classpath = f"{libs}/*"
         log4j = f"-Dlog4j2.configurationFile={LOG4J_CONFIG}"
         if not (data_dir / "meta.properties").exists():
@@ -232,7 +242,7 @@ class LocalKafka:
             fmt = subprocess.run(
                 [java, "-cp", classpath, log4j, "kafka.tools.StorageTool", "format",
                  "--standalone", "--ignore-formatted", f"--cluster-id={_cluster_id()}",
-                 "-c", str(props)],
+                 "-c", str(props), *self._format_options()],
                 capture_output=True, text=True, check=False,
             )
             if fmt.returncode != 0:
@@ -256,7 +266,7 @@ class LocalKafka:
                 # A TCP check first keeps aiokafka from logging refused connections.
                 if not _port_in_use(self.host, self.port):
                     raise ConnectionRefusedError
-                probe_sync(self.bootstrap, timeout=2)
+                probe_sync(self.connection, timeout=2)
                 return time.monotonic() - started
             except Exception:
                 if time.monotonic() > deadline:

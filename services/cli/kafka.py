@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Annotated
@@ -9,11 +10,18 @@ from typing import Annotated
 import typer
 
 from deploy.local.broker import LocalKafka, ensure_jars, kafka_version
+from deploy.local.secure import SecureLocalKafka, local_broker
+from services.kafka.acls import DEFAULT_ACLS_FILE, apply_acls, load_acls
 
 app = typer.Typer(help="Run a local Apache Kafka broker (KRaft, no Docker).", no_args_is_help=True)
 
 Port = Annotated[int, typer.Option(envvar="SILTA_KAFKA_PORT", help="listener port on 127.0.0.1")]
 RunDir = Annotated[Path | None, typer.Option(help="folder for config, data, log and pid")]
+Secure = Annotated[Path | None, typer.Option(
+    "--secure", metavar="DIR",
+    help="TLS + SASL/SCRAM + ACLs: one SCRAM user per principal of --acls-file, the ACLs "
+    "applied, DIR/ca.pem and DIR/<principal>.env written")]
+AclsFile = Annotated[Path, typer.Option(help="principals and their ACLs")]
 
 
 @app.command()
@@ -25,9 +33,23 @@ def fetch() -> None:
 
 
 @app.command()
-def up(port: Port = 9092, run_dir: RunDir = None, timeout: float = 90.0) -> None:
+def up(port: Port = 9092, run_dir: RunDir = None, timeout: float = 90.0, secure: Secure = None,
+       acls_file: AclsFile = DEFAULT_ACLS_FILE) -> None:
     """Start the broker and wait until it answers a metadata request."""
-    broker = LocalKafka(port=port, run_dir=run_dir)
+    if secure is None:
+        _start(LocalKafka(port=port, run_dir=run_dir), timeout)
+        return
+    spec = load_acls(acls_file)
+    broker = SecureLocalKafka(port=port, run_dir=run_dir, principals=tuple(spec.principals))
+    _start(broker, timeout)
+    report = asyncio.run(apply_acls(broker.connection, spec))
+    typer.echo(f"ACLs: {report.lines()[-1]}")
+    for path in broker.write_client_files(secure):
+        typer.echo(f"wrote {path}")
+    typer.echo(f"e.g. env $(cat {secure}/ingest.env) silta serve ingest", err=True)
+
+
+def _start(broker: LocalKafka, timeout: float) -> None:
     typer.echo(f"starting Apache Kafka {broker.version} on {broker.bootstrap} ...", err=True)
     seconds = broker.up(timeout=timeout)
     typer.echo(f"ready in {seconds:.1f}s: {broker.status()}")
@@ -37,13 +59,13 @@ def up(port: Port = 9092, run_dir: RunDir = None, timeout: float = 90.0) -> None
 @app.command()
 def down(port: Port = 9092, run_dir: RunDir = None, keep_data: bool = False) -> None:
     """Stop the broker by its pid and remove its data (unless --keep-data)."""
-    broker = LocalKafka(port=port, run_dir=run_dir)
+    broker = local_broker(port, run_dir)
     typer.echo("stopped" if broker.down(keep_data=keep_data) else "no broker was running")
 
 
 @app.command()
 def status(port: Port = 9092, run_dir: RunDir = None) -> None:
     """Say whether the broker runs and answers; exit 1 when it does not."""
-    text = LocalKafka(port=port, run_dir=run_dir).status()
+    text = local_broker(port, run_dir).status()
     typer.echo(text)
     raise typer.Exit(0 if text.startswith("running") else 1)

@@ -8,6 +8,7 @@ import typer
 
 from contracts.errors import SiltaError
 from services.cli import (
+    acls,
     contracts,
     deadletter,
     export,
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 app.add_typer(kafka.app, name="kafka")
 app.add_typer(topics.app, name="topics")
+app.add_typer(acls.app, name="acls")
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(deadletter.app, name="deadletter")
 app.add_typer(timeline.app, name="timeline")

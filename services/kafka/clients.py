@@ -81,6 +81,7 @@ def broker_security(kafka: Kafka) -> BaseSecurity | None:
 
 
 def new_broker(kafka: Kafka, **options: Any) -> KafkaBroker:
-    from faststream.kafka import KafkaBroker
+    """A FastStream KafkaBroker (services/kafka/broker.py: its failed start is explained)."""
+    from services.kafka.broker import SiltaKafkaBroker
 
-    return KafkaBroker(connection(kafka).bootstrap, security=broker_security(kafka), **options)
+    return SiltaKafkaBroker(connection(kafka), **options)

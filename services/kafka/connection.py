@@ -59,6 +59,10 @@ class KafkaConnection:
     def uses_tls(self) -> bool:
         return self.security_protocol in ("SSL", "SASL_SSL")
 
+    def as_settings(self) -> dict[str, object]:
+        """The same connection as SiltaSettings fields (`kafka_bootstrap`, ...)."""
+        return {f"kafka_{name}": getattr(self, name) for name in self.__dataclass_fields__}
+
     def describe(self) -> str:
         """Where and as whom, for logs and errors: no secret."""
         who = f", {self.sasl_mechanism} as {self.sasl_username}" if self.uses_sasl else ""

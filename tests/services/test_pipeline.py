@@ -19,6 +19,7 @@ from contracts.hetu import make_hetu
 from contracts.timeline import TimelineEntry
 from services.deadletter import Filter, from_deadletter, read_deadletters, redrive
 from services.ingest.app import build_app as ingest_app
+from services.kafka.clients import Kafka
 from services.simulate import SimConfig, generate
 from services.timeline.app import build_app as timeline_app
 from services.timeline.store import Query, open_store
@@ -30,6 +31,7 @@ from tests.support.messages import (
     person_messages,
 )
 from tests.support.pipeline import (
+    PipelineKafka,
     PipelineTopics,
     ingest_settings,
     make_topics,
@@ -54,7 +56,7 @@ async def running(*apps: Any) -> AsyncIterator[None]:
         yield
 
 
-async def send(bootstrap: str, topics: PipelineTopics, messages: list[SourceMessage]) -> None:
+async def send(bootstrap: Kafka, topics: PipelineTopics, messages: list[SourceMessage]) -> None:
     for fmt in {m.fmt for m in messages}:
         await produce(bootstrap, topics.raw(fmt),
                       [(m.name.encode(), m.payload) for m in messages if m.fmt == fmt])
@@ -98,16 +100,18 @@ def stored_bytes(store_url: str, tmp_path: Path) -> bytes:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 async def test_one_person_from_three_formats_is_one_pseudonymised_timeline(
-        kafka_bootstrap: str, tmp_path: Path, capfd: pytest.CaptureFixture[str], backend: str,
-        request: pytest.FixtureRequest) -> None:
-    topics = await make_topics(kafka_bootstrap, tmp_path)
+        pipeline_kafka: PipelineKafka, tmp_path: Path, capfd: pytest.CaptureFixture[str],
+        backend: str, request: pytest.FixtureRequest) -> None:
+    kafka = pipeline_kafka  # on the secured broker each step runs as its own principal
+    topics = await make_topics(kafka.as_("admin"), tmp_path)
+    await kafka.grant(topics)
     messages = person_messages(HETU)
     expected = expected_timeline(messages, topics)
     store_url = store_url_for(backend, tmp_path, request)
-    await send(kafka_bootstrap, topics, messages)
-    async with running(ingest_app(ingest_settings(kafka_bootstrap, topics)),
-                       timeline_app(timeline_settings(kafka_bootstrap, topics, store_url))):
-        records = await read_all(kafka_bootstrap, topics.timeline,
+    await send(kafka.as_("operator"), topics, messages)
+    async with running(ingest_app(ingest_settings(kafka.as_("ingest"), topics)),
+                       timeline_app(timeline_settings(kafka.as_("timeline"), topics, store_url))):
+        records = await read_all(kafka.as_("evaluator"), topics.timeline,
                                  expected=len(expected.entry_ids))
         assert await store_count(store_url, len(expected.entry_ids)) == len(expected.entry_ids)
 
@@ -121,7 +125,7 @@ async def test_one_person_from_three_formats_is_one_pseudonymised_timeline(
                          for r in records)
     stored = stored_bytes(store_url, tmp_path)
     logs = capfd.readouterr()
-    for secret in NOT_ON_THE_TIMELINE:
+    for secret in [*NOT_ON_THE_TIMELINE, *kafka.passwords]:
         raw = secret.encode()
         assert raw not in published, f"{secret!r} on the timeline topic"
         assert raw not in stored, f"{secret!r} in the store"
@@ -130,16 +134,18 @@ async def test_one_person_from_three_formats_is_one_pseudonymised_timeline(
 
 
 async def test_every_message_sent_twice_gives_each_entry_once(
-        kafka_bootstrap: str, tmp_path: Path) -> None:
-    topics = await make_topics(kafka_bootstrap, tmp_path)
+        pipeline_kafka: PipelineKafka, tmp_path: Path) -> None:
+    kafka = pipeline_kafka
+    topics = await make_topics(kafka.as_("admin"), tmp_path)
+    await kafka.grant(topics)
     messages = person_messages(HETU) + person_messages(HETU, CORRECTION_FILES)
     expected = expected_timeline(messages, topics)
-    await send(kafka_bootstrap, topics, messages)
-    await send(kafka_bootstrap, topics, messages)
-    async with running(ingest_app(ingest_settings(kafka_bootstrap, topics)),
-                       timeline_app(timeline_settings(kafka_bootstrap, topics,
+    await send(kafka.as_("operator"), topics, messages)
+    await send(kafka.as_("operator"), topics, messages)
+    async with running(ingest_app(ingest_settings(kafka.as_("ingest"), topics)),
+                       timeline_app(timeline_settings(kafka.as_("timeline"), topics,
                                                       f"sqlite:///{tmp_path}/t.sqlite3"))):
-        records = await read_all(kafka_bootstrap, topics.timeline,
+        records = await read_all(kafka.as_("evaluator"), topics.timeline,
                                  expected=len(expected.entry_ids), settle=3)
     ids = [e.entry_id for e in entries_of(records)]
     assert len(ids) == len(set(ids)), "a duplicate reached the timeline"
@@ -213,8 +219,10 @@ async def test_amendments_and_retractions_reach_topic_and_store(
 
 
 async def test_poison_messages_are_dead_lettered_while_the_rest_flows(
-        kafka_bootstrap: str, tmp_path: Path) -> None:
-    topics = await make_topics(kafka_bootstrap, tmp_path)
+        pipeline_kafka: PipelineKafka, tmp_path: Path) -> None:
+    kafka = pipeline_kafka
+    topics = await make_topics(kafka.as_("admin"), tmp_path)
+    await kafka.grant(topics)
     good = person_messages(HETU)
     poison = [
         SourceMessage("hl7v2", "truncated", good[0].payload[:40]),
@@ -226,13 +234,13 @@ async def test_poison_messages_are_dead_lettered_while_the_rest_flows(
                                                                        HETU[:-1].encode() + b"X")),
     ]
     expected = expected_timeline(good, topics)
-    await send(kafka_bootstrap, topics, poison[:3] + good + poison[3:])
-    async with running(ingest_app(ingest_settings(kafka_bootstrap, topics)),
-                       timeline_app(timeline_settings(kafka_bootstrap, topics,
+    await send(kafka.as_("operator"), topics, poison[:3] + good + poison[3:])
+    async with running(ingest_app(ingest_settings(kafka.as_("ingest"), topics)),
+                       timeline_app(timeline_settings(kafka.as_("timeline"), topics,
                                                       f"sqlite:///{tmp_path}/t.sqlite3"))):
-        records = await read_all(kafka_bootstrap, topics.timeline,
+        records = await read_all(kafka.as_("evaluator"), topics.timeline,
                                  expected=len(expected.entry_ids))
-        letters = await read_all(kafka_bootstrap, topics.deadletter, expected=len(poison))
+        letters = await read_all(kafka.as_("operator"), topics.deadletter, expected=len(poison))
     assert {e.entry_id for e in entries_of(records)} == expected.entry_ids
     dead = [from_deadletter(r) for r in letters]
     assert sorted(d.key.decode() for d in dead if d.key) == sorted(p.name for p in poison)

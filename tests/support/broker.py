@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import tempfile
 import time
@@ -10,6 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploy.local.broker import LocalKafka, free_port, probe_sync
+from deploy.local.secure import SecureLocalKafka
+from services.kafka.acls import AclsFile, apply_acls, load_acls
+from services.kafka.connection import KafkaConnection
+from services.kafka.topics import apply_topics, load_topics
+from services.settings import DEFAULT_TOPICS_FILE
 
 
 @dataclass
@@ -57,3 +64,40 @@ def acquire_broker() -> Broker:
         f"ready in {seconds:.1f}s",
         broker.down,
     )
+
+
+@dataclass
+class SecureBroker:
+    """The local broker with TLS, SASL/SCRAM and ACLs from deploy/acls.yaml applied, and the
+    topics from deploy/topics.yaml provisioned by the operator principal."""
+
+    kafka: SecureLocalKafka
+    acls: AclsFile
+    description: str
+
+    def as_(self, principal: str, password: str | None = None) -> KafkaConnection:
+        return self.kafka.client(principal, password)
+
+    def stop(self) -> None:
+        self.kafka.down()
+
+
+def acquire_secure_broker() -> SecureBroker:
+    # Always the local runner: an external or Docker broker would not have our users.
+    spec = load_acls()
+    broker = SecureLocalKafka(port=free_port(), run_dir=Path(tempfile.mkdtemp(
+        prefix="silta-test-secure-kafka-")), heap="512m", principals=tuple(spec.principals))
+    seconds = broker.up()
+    async def provision() -> None:
+        await apply_acls(broker.connection, spec)
+        await apply_topics(broker.client("operator"), load_topics(DEFAULT_TOPICS_FILE))
+
+    try:
+        # On its own thread: the first test to ask for this broker may be inside a loop.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, provision()).result()
+    except BaseException:
+        broker.down()
+        raise
+    return SecureBroker(broker, spec, f"secured local Apache Kafka {broker.version} (SASL_SSL, "
+                        f"SCRAM, ACLs) at {broker.bootstrap}, ready in {seconds:.1f}s")

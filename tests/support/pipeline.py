@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 
 from services.ingest.settings import IngestSettings
+from services.kafka.acls import AclsFile, apply_acls
+from services.kafka.clients import Kafka, connection, new_consumer, new_producer
 from services.kafka.topics import TopicsFile, apply_topics, load_topics
 from services.timeline.settings import TimelineSettings
+from tests.support.broker import SecureBroker
 
 FORMATS = {"hl7v2": "health", "fhir": "health", "social": "social"}
 
@@ -39,7 +42,7 @@ class PipelineTopics:
         return next(s.id for s in self.spec.sources if s.format == fmt)
 
 
-async def make_topics(bootstrap: str, tmp_path: Path, partitions: int = 3) -> PipelineTopics:
+async def make_topics(bootstrap: Kafka, tmp_path: Path, partitions: int = 3) -> PipelineTopics:
     suffix = uuid.uuid4().hex[:8]
     events, timeline, deadletter = (f"test.{name}.{suffix}" for name in ("events", "timeline", "dl"))
     data = {
@@ -58,22 +61,22 @@ async def make_topics(bootstrap: str, tmp_path: Path, partitions: int = 3) -> Pi
     return PipelineTopics(suffix, spec, path, events, timeline, deadletter, secrets.token_hex(32))
 
 
-def _common(bootstrap: str, topics: PipelineTopics) -> dict[str, Any]:
+def _common(bootstrap: Kafka, topics: PipelineTopics) -> dict[str, Any]:
     return {
-        "kafka_bootstrap": bootstrap, "topics_file": topics.topics_file,
+        **connection(bootstrap).as_settings(), "topics_file": topics.topics_file,
         "events_topic": topics.events, "timeline_topic": topics.timeline,
         "deadletter_topic": topics.deadletter, "pseudonym_key": topics.key,
         "log_json": True,
     }
 
 
-def ingest_settings(bootstrap: str, topics: PipelineTopics, **extra: Any) -> IngestSettings:
+def ingest_settings(bootstrap: Kafka, topics: PipelineTopics, **extra: Any) -> IngestSettings:
     return IngestSettings(**_common(bootstrap, topics),
                           ingest_group_id=f"ingest-{topics.suffix}",
                           ingest_transactional_prefix=f"ingest-{topics.suffix}", **extra)
 
 
-def timeline_settings(bootstrap: str, topics: PipelineTopics, store_url: str,
+def timeline_settings(bootstrap: Kafka, topics: PipelineTopics, store_url: str,
                       **extra: Any) -> TimelineSettings:
     # One state folder per test run of these topics, shared by its timeline instances:
     # the harder case (a fenced owner's late checkpoint write) than a disk per instance.
@@ -85,10 +88,9 @@ def timeline_settings(bootstrap: str, topics: PipelineTopics, store_url: str,
                             store_group_id=f"store-{topics.suffix}", **extra)
 
 
-async def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes]],
+async def produce(bootstrap: Kafka, topic: str, messages: list[tuple[bytes | None, bytes]],
                   headers: list[tuple[str, bytes]] | None = None) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
-                                enable_idempotence=True)
+    producer = new_producer(bootstrap, acks="all", linger_ms=5, enable_idempotence=True)
     await producer.start()
     try:
         futures = [await producer.send(topic, value, key=key, headers=headers or [])
@@ -98,13 +100,13 @@ async def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None,
         await producer.stop()
 
 
-async def read_all(bootstrap: str, topic: str, *, expected: int | None = None,
+async def read_all(bootstrap: Kafka, topic: str, *, expected: int | None = None,
                    timeout: float = 60.0, settle: float = 1.5,
                    isolation: str = "read_committed") -> list[Any]:
     """Every record of `topic` from the start: until `expected` arrived (then `settle` more
     seconds, to catch extras such as duplicates), or until `timeout`."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                isolation_level=isolation, auto_offset_reset="earliest")
+    consumer = new_consumer(bootstrap, enable_auto_commit=False, isolation_level=isolation,
+                            auto_offset_reset="earliest")
     await consumer.start()
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
@@ -145,15 +147,14 @@ async def wait_for(predicate: Any, timeout: float = 60.0, interval: float = 0.25
 class TopicTail:
     """Follows a topic from its start in the background (read_committed), keeping records."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
+    def __init__(self, bootstrap: Kafka, topic: str) -> None:
         self.bootstrap, self.topic = bootstrap, topic
         self.records: list[Any] = []
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> TopicTail:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                    isolation_level="read_committed",
-                                    auto_offset_reset="earliest")
+        consumer = new_consumer(self.bootstrap, enable_auto_commit=False,
+                                isolation_level="read_committed", auto_offset_reset="earliest")
         await consumer.start()
         await consumer._client.force_metadata_update()
         tps = [TopicPartition(self.topic, p)
@@ -184,3 +185,51 @@ class TopicTail:
         while len(self.records) < count and loop.time() < deadline:
             await asyncio.sleep(0.1)
         return len(self.records)
+
+
+@dataclass
+class PipelineKafka:
+    """The broker a pipeline test runs on, as each of Silta's principals sees it: on the
+    plain broker every role is the same bootstrap address; on the secured one each role is
+    its own SCRAM user, and `grant` gives the roles of deploy/acls.yaml the same rights on
+    this test's topics, groups and transactional ids (and nothing more)."""
+
+    plain: str | None = None
+    secure: SecureBroker | None = None
+
+    def as_(self, role: str) -> Kafka:
+        if self.secure is None:
+            assert self.plain is not None
+            return self.plain
+        return self.secure.kafka.connection if role == "admin" else self.secure.as_(role)
+
+    @property
+    def passwords(self) -> list[str]:
+        if self.secure is None:
+            return []
+        return [self.secure.kafka.client_env(p, Path())["SILTA_KAFKA_SASL_PASSWORD"]
+                for p in self.secure.acls.principals]
+
+    async def grant(self, topics: PipelineTopics) -> None:
+        if self.secure is not None:
+            await apply_acls(self.as_("admin"), _with_test_names(self.secure.acls, topics))
+
+    async def revoke(self) -> None:
+        if self.secure is not None:
+            await apply_acls(self.as_("admin"), self.secure.acls)
+
+
+def _with_test_names(spec: AclsFile, topics: PipelineTopics) -> AclsFile:
+    """`spec` plus each grant again under this test's names (raw topics keep theirs)."""
+    suffix = topics.suffix
+    renamed = {"silta.events.v1": topics.events, "silta.timeline.v1": topics.timeline,
+               "silta.deadletter.v1": topics.deadletter, "silta-ingest": f"ingest-{suffix}",
+               "silta-ingest.*": f"ingest-{suffix}*", "silta-timeline": f"timeline-{suffix}",
+               "silta-timeline.*": f"timeline-{suffix}*", "silta-timeline-store": f"store-{suffix}"}
+    principals = {}
+    for name, principal in spec.principals.items():
+        update = {grant: [*values, *(renamed[v] for v in values if v in renamed)]
+                  for grant in ("read", "write", "groups", "transactional_ids")
+                  if (values := getattr(principal, grant))}
+        principals[name] = principal.model_copy(update=update)
+    return spec.model_copy(update={"principals": principals})

@@ -10,6 +10,8 @@ import pytest
 import trustme
 from faststream.kafka.security import parse_security
 from faststream.security import SASLScram512
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from services.errors import ConfigError
@@ -173,3 +175,22 @@ def test_the_pseudonym_key_file_keeps_its_own_setting(tmp_path: Path,
     settings = IngestSettings()
     assert settings.pseudonym_key is None and settings.pseudonym_key_file == key
     settings.pseudonymiser()
+
+
+@given(protocol=st.sampled_from(["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL", "sasl_ssl",
+                                 "TLS", ""]),
+       mechanism=st.one_of(st.none(), st.sampled_from(["PLAIN", "SCRAM-SHA-512", "GSSAPI", ""])),
+       username=st.one_of(st.none(), st.text(max_size=10)),
+       password=st.one_of(st.none(), st.text(min_size=8, max_size=30)))
+@settings(max_examples=300, deadline=None)
+def test_any_security_combination_is_accepted_or_refused_without_echoing_the_password(
+        protocol: str, mechanism: str | None, username: str | None, password: str | None) -> None:
+    try:
+        settings_ = SiltaSettings(kafka_security_protocol=protocol, kafka_sasl_mechanism=mechanism,
+                                  kafka_sasl_username=username, kafka_sasl_password=password)
+    except (ValidationError, ConfigError) as exc:
+        assert password is None or password not in str(exc)
+        return
+    options = client_options(settings_.kafka)
+    assert options["security_protocol"] == protocol
+    assert ("sasl_plain_password" in options) == protocol.startswith("SASL_")

@@ -1,0 +1,140 @@
+"""The local broker secured as a production cluster is: TLS with SASL/SCRAM on the client
+listener, the StandardAuthorizer, and one SCRAM user per principal.
+
+The CA and the broker's certificate are made when the broker is first started (trustme)
+and live in its run folder with the generated passwords; nothing here is ever committed.
+SCRAM users are written into the KRaft metadata when the storage is formatted
+(`StorageTool format --add-scram`), so they exist before the broker first answers; the
+passwords pass on that command line once, acceptable for a loopback broker only.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from deploy.local.broker import _HERE, LocalKafka, LocalKafkaError
+from services.kafka.connection import KafkaConnection, SaslMechanism
+
+SECURE_TEMPLATE = _HERE / "server-secure.properties"
+MECHANISM: SaslMechanism = "SCRAM-SHA-512"
+SUPERUSER = "broker"  # the broker's own user, also what `up --secure` applies ACLs as
+
+
+@dataclass
+class SecureLocalKafka(LocalKafka):
+    """A `LocalKafka` whose client listener is SASL_SSL. `principals` get SCRAM users."""
+
+    principals: tuple[str, ...] = ()
+
+    @property
+    def tls_dir(self) -> Path:
+        return self._dir / "tls"
+
+    @property
+    def cafile(self) -> Path:
+        return self.tls_dir / "ca.pem"
+
+    @property
+    def connection(self) -> KafkaConnection:
+        return self.client(SUPERUSER)
+
+    def client(self, principal: str, password: str | None = None) -> KafkaConnection:
+        """How `principal` connects (with its own password unless one is given)."""
+        known = self._passwords()
+        if principal not in known and password is None:
+            raise LocalKafkaError(f"no SCRAM user {principal!r} on this broker")
+        return KafkaConnection(
+            self.bootstrap, "SASL_SSL", MECHANISM, principal,
+            SecretStr(password if password is not None else known[principal]), self.cafile)
+
+    def client_env(self, principal: str, cafile: Path) -> dict[str, str]:
+        """`principal`'s client settings as Silta environment variables."""
+        conn = self.client(principal)
+        assert conn.sasl_password is not None
+        return {"SILTA_KAFKA_BOOTSTRAP": conn.bootstrap,
+                "SILTA_KAFKA_SECURITY_PROTOCOL": conn.security_protocol,
+                "SILTA_KAFKA_SASL_MECHANISM": MECHANISM,
+                "SILTA_KAFKA_SASL_USERNAME": principal,
+                "SILTA_KAFKA_SASL_PASSWORD": conn.sasl_password.get_secret_value(),
+                "SILTA_KAFKA_SSL_CAFILE": str(cafile)}
+
+    def write_client_files(self, out: Path) -> list[Path]:
+        """`out/ca.pem` and one `out/<principal>.env` per principal (owner-only)."""
+        out.mkdir(parents=True, exist_ok=True)
+        cafile = out / "ca.pem"
+        cafile.write_bytes(self.cafile.read_bytes())
+        written = [cafile]
+        for principal in self.principals:
+            path = out / f"{principal}.env"
+            env = self.client_env(principal, cafile.resolve())
+            _write_private(path, "".join(f"{k}={v}\n" for k, v in env.items()))
+            written.append(path)
+        return written
+
+    def _server_properties(self, controller_port: int, data_dir: Path) -> str:
+        self._make_certificates()
+        secure = SECURE_TEMPLATE.read_text().format(
+            host=self.host, port=self.port, controller_port=controller_port,
+            mechanism=MECHANISM, mechanism_lower=MECHANISM.lower(), superuser=SUPERUSER,
+            superuser_password=self._passwords()[SUPERUSER], tls_dir=self.tls_dir)
+        return super()._server_properties(controller_port, data_dir) + "\n" + secure
+
+    def _format_options(self) -> list[str]:
+        return [option for name, password in self._passwords().items()
+                for option in ("--add-scram", f"{MECHANISM}=[name={name},password={password}]")]
+
+    def _passwords(self) -> dict[str, str]:
+        """Each user's password, made once per run folder: a restart with kept data finds
+        the same ones the storage was formatted with."""
+        path = self._dir / "credentials.json"
+        if path.exists():
+            known: dict[str, str] = json.loads(path.read_text())
+            if missing := set(self.principals) - set(known):
+                raise LocalKafkaError(
+                    f"{self._dir} was formatted without users {sorted(missing)}; stop the broker "
+                    "without --keep-data to start afresh")
+            return known
+        # token_urlsafe never yields ',' or '=', which --add-scram's syntax would split on.
+        made = {name: secrets.token_urlsafe(24) for name in (SUPERUSER, *self.principals)}
+        self._dir.mkdir(parents=True, exist_ok=True)
+        _write_private(path, json.dumps(made))
+        return made
+
+    def _make_certificates(self) -> None:
+        if self.cafile.exists():
+            return
+        try:
+            import trustme
+            from cryptography.hazmat.primitives import serialization
+        except ImportError as exc:
+            raise LocalKafkaError("the secured broker needs trustme: "
+                                  "pip install 'sote-silta[secure-broker]'") from exc
+        ca = trustme.CA(organization_name="Silta local test CA")
+        cert = ca.issue_cert(self.host, "localhost")
+        # Kafka's PEM keystore takes PKCS#8 keys only; trustme writes the traditional form.
+        key = serialization.load_pem_private_key(cert.private_key_pem.bytes(), None)
+        pkcs8 = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption())
+        self.tls_dir.mkdir(parents=True, exist_ok=True)
+        self.cafile.write_bytes(ca.cert_pem.bytes())
+        _write_private(self.tls_dir / "broker.pem",
+                       pkcs8.decode() + "".join(p.bytes().decode() for p in cert.cert_chain_pems))
+
+
+def local_broker(port: int, run_dir: Path | None) -> LocalKafka:
+    """The broker in that run folder, secured if it was started with `--secure`."""
+    plain = LocalKafka(port=port, run_dir=run_dir)
+    if (plain._dir / "credentials.json").exists():
+        return SecureLocalKafka(port=port, run_dir=run_dir)
+    return plain
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(text)

@@ -1,0 +1,104 @@
+"""Why a Kafka connection does not work, in terms of our settings and ACLs.
+
+aiokafka's clients log the cause of a failed bootstrap and then raise a bare "unable to
+bootstrap", and its consumers log a refused topic instead of raising. `diagnose` opens one
+connection itself so it sees the real cause (TLS verification, SASL, refused topic) and
+says which setting or permission is wrong. It never includes a secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Sequence
+from typing import NoReturn
+
+from aiokafka.conn import create_conn
+from aiokafka.errors import (
+    AuthenticationFailedError,
+    ClusterAuthorizationFailedError,
+    KafkaError,
+    SaslAuthenticationFailed,
+    TopicAuthorizationFailedError,
+)
+from aiokafka.protocol.metadata import MetadataRequest
+
+from contracts.errors import SiltaError
+from services.errors import ConfigError
+from services.kafka.clients import Kafka, client_options, connection
+from services.kafka.connection import KafkaConnection
+
+ACLS_HINT = "grant it in deploy/acls.yaml and run `silta acls apply`"
+
+
+class KafkaAccessError(SiltaError, ConnectionError):
+    """Kafka cannot be used as configured; the message names the setting or permission."""
+
+
+async def diagnose(kafka: Kafka, topics: Sequence[str] = (), timeout: float = 10.0) -> str | None:
+    """None when the first bootstrap server accepts our TLS and SASL settings and lets us
+    describe each of `topics`; otherwise the reason."""
+    conn = connection(kafka)
+    try:
+        options = client_options(conn)
+    except ConfigError as exc:
+        return str(exc)
+    del options["bootstrap_servers"]
+    host, _, port = conn.bootstrap.split(",")[0].strip().rpartition(":")
+    try:
+        link = await asyncio.wait_for(
+            create_conn(host, int(port), request_timeout_ms=int(timeout * 1000), **options),
+            timeout)
+    except Exception as exc:
+        return explain(exc, conn)
+    try:
+        if topics:
+            response = await link.send(MetadataRequest(list(topics)))
+            refused = [topic for code, topic, *_ in response.topics
+                       if code == TopicAuthorizationFailedError.errno]
+            if refused:
+                return (f"User:{conn.sasl_username or 'ANONYMOUS'} may not use topic "
+                        f"{', '.join(refused)} on {conn.bootstrap}: {ACLS_HINT}")
+    except Exception as exc:
+        return explain(exc, conn)
+    finally:
+        link.close()
+    return None
+
+
+def explain(exc: BaseException, kafka: Kafka) -> str:
+    """A failed Kafka call's cause, in terms of our settings."""
+    conn: KafkaConnection = connection(kafka)
+    where = conn.bootstrap
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, ssl.SSLError) and not isinstance(exc, ssl.SSLError):
+        exc = cause
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        trusted = conn.ssl_cafile or "the system's CA certificates"
+        return (f"TLS: the certificate of {where} does not verify against "
+                f"SILTA_KAFKA_SSL_CAFILE ({trusted}): {exc.verify_message}")
+    if isinstance(exc, ssl.SSLError):
+        return (f"TLS with {where} failed ({exc.reason}): check SILTA_KAFKA_SECURITY_PROTOCOL "
+                "and the SILTA_KAFKA_SSL_* settings")
+    if isinstance(exc, SaslAuthenticationFailed | AuthenticationFailedError):
+        return (f"{where} refused SASL {conn.sasl_mechanism} authentication as "
+                f"{conn.sasl_username}: check SILTA_KAFKA_SASL_USERNAME and "
+                "SILTA_KAFKA_SASL_PASSWORD")
+    if isinstance(exc, ClusterAuthorizationFailedError):
+        return (f"User:{conn.sasl_username or 'ANONYMOUS'} may not do this on the cluster at "
+                f"{where} (it needs a cluster permission, e.g. Describe and Alter for ACLs): "
+                f"{ACLS_HINT}")
+    if isinstance(exc, TopicAuthorizationFailedError):
+        return f"User:{conn.sasl_username or 'ANONYMOUS'} may not use that topic: {ACLS_HINT}"
+    if isinstance(exc, OSError | TimeoutError | KafkaError):
+        return (f"no Kafka broker answers at {where} (SILTA_KAFKA_BOOTSTRAP, "
+                f"SILTA_KAFKA_SECURITY_PROTOCOL={conn.security_protocol}): "
+                f"{type(exc).__name__}")
+    return f"{type(exc).__name__} talking to {where}"
+
+
+async def raise_for(exc: BaseException, kafka: Kafka) -> NoReturn:
+    """Raise a KafkaAccessError for `exc`: the diagnosed cause when a fresh connection shows
+    one (aiokafka often hides it), else `exc` explained."""
+    reason = None if isinstance(exc, ClusterAuthorizationFailedError) else await diagnose(kafka)
+    raise KafkaAccessError(reason or explain(exc, kafka)) from exc
