@@ -9,10 +9,15 @@ vendor=../static/vendor
 npm ci --no-audit --no-fund --ignore-scripts
 rm -rf "$vendor"
 mkdir -p "$vendor/licenses"
-cp node_modules/vis-timeline/standalone/umd/vis-timeline-graph2d.min.js "$vendor/"
+# The "peer" builds: vis-timeline's standalone build injects its CSS as a <style>
+# element, which the page's Content-Security-Policy refuses. The peer build bundles the
+# small helpers (hammer.js, xss, ...) and takes moment and vis-data as globals.
+cp node_modules/moment/min/moment.min.js node_modules/moment/locale/fi.js "$vendor/"
+cp node_modules/vis-data/peer/umd/vis-data.min.js "$vendor/"
+cp node_modules/vis-timeline/peer/umd/vis-timeline-graph2d.min.js "$vendor/"
 cp node_modules/vis-timeline/styles/vis-timeline-graph2d.min.css "$vendor/"
-# The standalone bundle includes its dependencies (moment, hammer.js, vis-data, ...):
-# ship each installed package's licence text, named after the package and version.
+mv "$vendor/fi.js" "$vendor/moment-locale-fi.js"
+# Ship each installed package's licence text, named after the package and version.
 for dir in node_modules/*/ node_modules/@*/*/; do
   [ -f "$dir/package.json" ] || continue
   name=$(node -p "require('./${dir}package.json').name")
