@@ -76,6 +76,9 @@
     await api.view("client", pseudonym);
     show("client-view");
     $("client-pseudonym").textContent = pseudonym;
+    entries = [];
+    timeline?.setItems([]);  // never show the previous client while this one loads
+    $("client-summary").textContent = "";
     const found = await fetchTimeline(pseudonym);
     entries = found ?? [];
     if (!found) $("client-summary").textContent = t("client.notfound");
