@@ -1,14 +1,15 @@
-"""The timeline page in headless Chromium: time to first render of one client's swimlane
-and time of one zoom step, for clients with 50, 500 and 5,000 entries, against the
-50-entry client in the same run (ratios, since machines are noisy).
+"""The timeline page in headless Chromium: time to first render of one client's swimlane,
+of one zoom step, and of "whole timeline", for clients with 50, 500 and 5,000 entries,
+against the 50-entry client in the same run (ratios, since machines are noisy).
 
     .venv/bin/python -m bench.page [--rounds 3]        (writes bench/results/page.json)
 
 The query API runs under uvicorn in this process on a seeded SQLite store; Chromium is
 Debian's (/usr/bin/chromium), driven by Playwright. First render is from setting the
-page's address to the client until every mark of the client is in the page: it includes
-fetching the timeline in pages of 500 (each read audited) and drawing. Zoom is one click
-on "zoom in" until the browser has painted twice (two animation frames).
+page's address to the client until the page has drawn it (a long timeline opens on its
+latest 500 entries): it includes fetching the timeline in pages of 500 (each read
+audited) and drawing. Zoom and whole are one click on "zoom in" or "whole timeline" until
+the browser has painted twice (two animation frames).
 """
 
 from __future__ import annotations
@@ -68,27 +69,26 @@ async def seeded(path: Path) -> tuple[str, dict[int, str]]:
     return url, clients
 
 
-async def first_render(page: Page, client: str, count: int) -> float:
+async def first_render(page: Page, client: str) -> float:
     await page.evaluate("location.hash = '#clients'")
     await page.wait_for_selector("#clients-view:not([hidden])")
     started = await page.evaluate("performance.now()")
     await page.evaluate(f"location.hash = '#client/{client}'")
     # Polled inside the page: Playwright's wait_for_function evaluates a string, which the
     # page's CSP (no unsafe-eval) refuses.
-    return float(await page.evaluate(RENDERED, count)) - float(started)
+    return float(await page.evaluate(RENDERED, client)) - float(started)
 
 
-RENDERED = """async (count) => {
-  const done = () => !document.getElementById("client-view").hidden
-    && document.querySelectorAll("#timeline .mark").length >= count;
+RENDERED = """async (client) => {
+  const done = () => document.getElementById("timeline").dataset.drawn === client;
   while (!done()) await new Promise((next) => requestAnimationFrame(next));
   return performance.now();
 }"""
 
 
-ZOOM = """async () => {
+CLICK = """async (button) => {
   const started = performance.now();
-  document.getElementById("zoom-in").click();
+  document.getElementById(button).click();
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   return performance.now() - started;
 }"""
@@ -111,19 +111,22 @@ async def measure(rounds: int) -> dict[str, Any]:
             await page.wait_for_selector("#clients-view:not([hidden])")
             results: dict[str, Any] = {}
             for size, client in clients.items():
-                renders, zooms = [], []
+                renders, zooms, wholes = [], [], []
                 for _ in range(rounds):
-                    renders.append(await first_render(page, client, size))
-                    zooms.append(float(await page.evaluate(ZOOM)))
-                marks = await page.locator("#timeline .mark").count()
+                    renders.append(await first_render(page, client))
+                    zooms.append(float(await page.evaluate(CLICK, "zoom-in")))
+                    wholes.append(float(await page.evaluate(CLICK, "zoom-fit")))
                 results[str(size)] = {"first_render_ms": statistics.median(renders),
                                       "zoom_ms": statistics.median(zooms),
-                                      "marks_after_zoom": marks}
+                                      "whole_ms": statistics.median(wholes),
+                                      "marks_drawn_after_zoom": await page.locator(
+                                          "#timeline .vis-point.mark").count()}
             await browser.close()
     base_size = results[str(SIZES[0])]
     for row in results.values():
         row["first_render_ratio"] = round(row["first_render_ms"] / base_size["first_render_ms"], 2)
         row["zoom_ratio"] = round(row["zoom_ms"] / base_size["zoom_ms"], 2)
+        row["whole_ratio"] = round(row["whole_ms"] / base_size["whole_ms"], 2)
     return results
 
 
@@ -132,10 +135,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     results = asyncio.run(measure(args.rounds))
-    print(f"{'entries':>8} {'first render ms':>16} {'x50':>6} {'zoom ms':>9} {'x50':>6}")
+    print(f"{'entries':>8} {'first render ms':>16} {'x50':>6} {'zoom ms':>9} {'x50':>6} "
+          f"{'whole ms':>9} {'x50':>6}")
     for size, row in results.items():
         print(f"{size:>8} {row['first_render_ms']:>16.0f} {row['first_render_ratio']:>6} "
-              f"{row['zoom_ms']:>9.1f} {row['zoom_ratio']:>6}")
+              f"{row['zoom_ms']:>9.1f} {row['zoom_ratio']:>6} {row['whole_ms']:>9.0f} "
+              f"{row['whole_ratio']:>6}")
     path = write("page", {"environment": environment(), "rounds": args.rounds,
                           "baseline": f"{SIZES[0]} entries", "clients": results})
     print(f"written {path}")

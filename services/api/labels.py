@@ -42,6 +42,7 @@ SYSTEMS: dict[str, str] = {
     systems.THL_PROCEDURE: "THL", systems.SPAT: "SPAT", systems.PALVELUTEHTAVA: "palvelutehtävä",
     systems.PALVELUMUOTO: "palvelumuoto", systems.V3_ACT_CODE: "ActCode",
     systems.ILMOITTAJA: "ilmoittaja", systems.UCUM: "UCUM",
+    "http://terminology.hl7.org/CodeSystem/v2-0069": "HL7 hospital service",
     systems.NOTIFICATION_KIND: "notification-kind", systems.DECISION_OUTCOME: "decision-outcome",
     systems.ASSESSOR_ROLE: "assessor-role", systems.ASSESSMENT_KIND: "assessment-kind",
     systems.OUTCOME_INSTRUMENT: "outcome-instrument", systems.SERVICE_KIND: "service-kind",

@@ -10,6 +10,7 @@
   // record, so the same opaque source_ref).
   const OPENS = new Set(["started", "opened"]);
   const CLOSES = new Set(["finished", "closed", "ended", "completed"]);
+  const FIRST_WINDOW = 500;
   const $ = (id) => document.getElementById(id);
 
   const lang = () => window.SiltaI18n.lang;
@@ -17,9 +18,10 @@
   const kindName = (kind) => named(api.labels.kinds[kind]) ?? kind;
   const codeName = (code) => named(api.labels.codes[code.system]?.[code.code]);
   const systemName = (system) => api.labels.systems[system] ?? system;
-  const when = (iso) => new Intl.DateTimeFormat(lang() === "fi" ? "fi-FI" : "en-GB", {
+  const formats = {};
+  const when = (iso) => (formats[lang()] ??= new Intl.DateTimeFormat(lang() === "fi" ? "fi-FI" : "en-GB", {
     dateStyle: "medium", timeStyle: "short", timeZone: "Europe/Helsinki",
-  }).format(new Date(iso));
+  })).format(new Date(iso));
 
   function show(id) {
     for (const view of ["clients-view", "client-view"]) $(view).hidden = view !== id;
@@ -56,6 +58,7 @@
   // --- one client --------------------------------------------------------------------
   let timeline = null;
   let entries = [];
+  let byId = new Map();  // entry_id -> entry, of the client shown
   let marks = [];  // the marks on screen, in time order: arrow keys walk this
 
   async function fetchTimeline(pseudonym) {
@@ -77,25 +80,29 @@
     show("client-view");
     $("client-pseudonym").textContent = pseudonym;
     entries = [];
-    timeline?.setItems([]);  // never show the previous client while this one loads
+    byId = new Map();
+    timeline?.destroy();  // never show the previous client while this one loads
+    timeline = null;
+    delete $("timeline").dataset.drawn;
     $("client-summary").textContent = "";
     const found = await fetchTimeline(pseudonym);
     entries = found ?? [];
+    byId = new Map(entries.map((e) => [e.entry_id, e]));
     if (!found) $("client-summary").textContent = t("client.notfound");
     kindOptions();
     draw(true);
   }
 
-  function laneOf(entry, byId) {
+  function laneOf(entry) {
     const corrected = entry.corrects && byId.get(entry.corrects);
     if (entry.sector === "health") {
       const encounterClass = entry.codes.find((c) => c.system === ACT_CODE);
       if (encounterClass) return `health|${ACT_CODE}|${encounterClass.code}`;
-      if (corrected) return laneOf(corrected, byId);
+      if (corrected) return laneOf(corrected);
       return `health|lane|${entry.kind.split(".")[0]}`;
     }
     if (entry.service_task) return `social|${entry.service_task.system}|${entry.service_task.code}`;
-    if (corrected) return laneOf(corrected, byId);
+    if (corrected) return laneOf(corrected);
     return "social|lane|none";
   }
 
@@ -127,7 +134,7 @@
   }
 
   function markClass(entry) {
-    const classes = ["mark", `mark-${entry.sector}`];
+    const classes = ["entry", "mark", `mark-${entry.sector}`];
     if (entry.status !== "active") classes.push(`mark-${entry.status}`);
     if (entry.view !== "current") classes.push(`view-${entry.view}`);
     return classes.join(" ");
@@ -139,7 +146,7 @@
     return parts.join(", ");
   }
 
-  function bands(shown, byId) {
+  function bands(shown) {
     const records = new Map();
     for (const e of shown) {
       if (e.status === "retracted") continue;
@@ -157,9 +164,9 @@
       if (!r.open) continue;
       const end = r.close?.occurred_at ?? last;
       if (end <= r.open.occurred_at) continue;
-      const name = laneName(laneOf(r.open, byId));
+      const name = laneName(laneOf(r.open));
       out.push({
-        id: `band|${key}`, type: "background", group: laneOf(r.open, byId),
+        id: `band|${key}`, type: "background", group: laneOf(r.open),
         start: r.open.occurred_at, end, className: `band band-${r.sector}${r.open.view !== "current" ? " band-history" : ""}`,
         content: r.close ? name : `${name} (${t("band.ongoing")})`,
       });
@@ -168,10 +175,9 @@
   }
 
   function draw(fit) {
-    const byId = new Map(entries.map((e) => [e.entry_id, e]));
     const shown = selected();
     const lanes = new Map();
-    for (const e of shown) lanes.set(laneOf(e, byId), e.sector);
+    for (const e of shown) lanes.set(laneOf(e), e.sector);
     const counts = { health: 0, social: 0 };
     for (const e of shown) counts[e.sector] += 1;
     const groups = [];
@@ -181,63 +187,79 @@
                     nestedGroups: children.length ? children : undefined, showNested: true, treeLevel: 1 });
       for (const lane of children) groups.push({ id: lane, content: laneName(lane), className: `sublane sublane-${sector}`, treeLevel: 2 });
     }
+    // Marks are vis-timeline's own item elements, made focusable once drawn (focusable()):
+    // a template element per item costs ten times more to draw with thousands of entries.
     const items = shown.map((e) => ({
-      id: e.entry_id, type: "point", group: laneOf(e, byId), start: e.occurred_at,
-      className: `entry entry-${e.sector}`, content: "", entry: e,
+      id: e.entry_id, type: "point", group: laneOf(e), start: e.occurred_at,
+      className: markClass(e), sector: e.sector, status: e.status, view: e.view,
+      content: e.status === "retracted" ? "✕" : e.status === "amended" ? "✎" : "",
     }));
-    items.push(...bands(shown, byId));
+    items.push(...bands(shown));
     marks = [...shown].sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : a.sequence - b.sequence));
     $("client-summary").textContent = entries.length ? t("client.summary", {
       shown: shown.length, all: entries.length, health: counts.health, social: counts.social }) : t("client.notfound");
 
     const options = {
+      locale: lang(), locales: { fi: { current: "nykyinen", time: "aika", deleteSelected: "poista valitut" } },
       stack: false, zoomKey: "ctrlKey", horizontalScroll: false, verticalScroll: false,
       zoomMin: 60 * 60 * 1000, zoomMax: 30 * 365 * 24 * 3600 * 1000, orientation: "top",
       groupOrder: (a, b) => SECTORS.indexOf(a.id) - SECTORS.indexOf(b.id) || String(a.id).localeCompare(String(b.id)),
-      template: (item) => {
-        if (!item.entry) return document.createTextNode(item.content ?? "");
-        const mark = document.createElement("span");
-        mark.className = markClass(item.entry);
-        mark.tabIndex = 0;
-        mark.setAttribute("role", "button");
-        mark.setAttribute("aria-label", markLabel(item.entry));
-        mark.dataset.id = item.entry.entry_id;
-        mark.dataset.sector = item.entry.sector;
-        mark.dataset.status = item.entry.status;
-        mark.dataset.view = item.entry.view;
-        mark.textContent = item.entry.status === "retracted" ? "✕" : item.entry.status === "amended" ? "✎" : "";
-        return mark;
-      },
+      dataAttributes: ["id", "sector", "status", "view"],
     };
-    if (!timeline) {
-      timeline = new window.vis.Timeline($("timeline"), items, groups, options);
-      timeline.on("itemover", (props) => card(props.item));
-      timeline.on("select", (props) => card(props.items[0]));
-    } else {
-      timeline.setOptions(options);
-      timeline.setGroups(groups);
-      timeline.setItems(items);
-    }
-    if (fit && items.length) whole();
+    // A new timeline for every drawing: vis-timeline updates thousands of items in place
+    // far slower than it draws them afresh.
+    const window_ = timeline && !fit ? timeline.getWindow() : latest();
+    timeline?.destroy();
+    // The window is set before the first redraw (vis-timeline draws on the next frame).
+    // Not in the options: given a start there, it stays hidden until the range changes.
+    timeline = new window.vis.Timeline($("timeline"), items, groups, options);
+    if (window_.start) timeline.setWindow(window_.start, window_.end, { animation: false });
+    timeline.on("itemover", (props) => card(props.item));
+    timeline.on("select", (props) => card(props.items[0]));
+    timeline.on("changed", focusable);
+    // Says which client is drawn once its first redraw is done (the browser tests and
+    // bench.page wait for it).
+    const drawn = $("client-pseudonym").textContent;
+    timeline.once("changed", () => { $("timeline").dataset.drawn = drawn; });
+
   }
 
   // The whole timeline with a margin, so that the first and last marks are not cut.
-  function whole() {
-    const times = entries.map((e) => Date.parse(e.occurred_at));
+  function whole(from = entries) {
+    const times = from.map((e) => Date.parse(e.occurred_at));
+    if (!times.length) return {};
     const first = Math.min(...times);
     const last = Math.max(...times);
     const margin = Math.max((last - first) * 0.04, 12 * 3600 * 1000);
-    timeline.setWindow(first - margin, last + margin, { animation: false });
+    return { start: first - margin, end: last + margin };
+  }
+
+  // vis-timeline draws about a thousand marks a second here: a long timeline opens on its
+  // latest FIRST_WINDOW entries, and "whole timeline" or zooming out shows the rest.
+  function latest() {
+    return whole(marks.length > FIRST_WINDOW ? marks.slice(-FIRST_WINDOW) : marks);
+  }
+
+  // After every redraw (also each pan step): only marks new to the screen, or drawn in
+  // the other language, get their attributes.
+  function focusable() {
+    for (const mark of $("timeline").querySelectorAll(`.vis-point.mark:not([data-lang="${lang()}"])`)) {
+      const entry = byId.get(mark.dataset.id);
+      if (!entry) continue;
+      mark.dataset.lang = lang();
+      mark.tabIndex = 0;
+      mark.setAttribute("role", "button");
+      mark.setAttribute("aria-label", markLabel(entry));
+    }
   }
 
   function card(id) {
-    const entry = entries.find((e) => e.entry_id === id);
+    const entry = byId.get(id);
     if (!entry) return;
-    const byId = new Map(entries.map((e) => [e.entry_id, e]));
     const rows = [
       ["card.kind", kindName(entry.kind)],
       ["card.sector", t(`sector.${entry.sector}`)],
-      ["card.lane", laneName(laneOf(entry, byId))],
+      ["card.lane", laneName(laneOf(entry))],
       ["card.when", when(entry.occurred_at)],
       ["card.status", `${t(`status.${entry.status}`)} · ${t(`view.${entry.view}`)}`],
       ["card.codes", entry.codes.map((c) => {
@@ -279,7 +301,7 @@
     const at = new Date(next.occurred_at);
     if (at < range.start || at > range.end) timeline.moveTo(at, { animation: false });
     const focus = (tries) => {
-      const mark = $("timeline").querySelector(`.mark[data-id="${next.entry_id}"]`);
+      const mark = $("timeline").querySelector(`.vis-point.mark[data-id="${next.entry_id}"]`);
       if (mark) mark.focus();
       else if (tries > 0) requestAnimationFrame(() => focus(tries - 1));
     };
@@ -299,7 +321,10 @@
   });
   $("zoom-in").addEventListener("click", () => timeline?.zoomIn(0.5, { animation: false }));
   $("zoom-out").addEventListener("click", () => timeline?.zoomOut(0.5, { animation: false }));
-  $("zoom-fit").addEventListener("click", () => timeline && entries.length && whole());
+  $("zoom-fit").addEventListener("click", () => {
+    const { start, end } = whole();
+    if (timeline && start) timeline.setWindow(start, end, { animation: false });
+  });
   for (const id of ["show-history", "period-from", "period-to"]) $(id).addEventListener("change", () => draw(false));
   $("client-search").addEventListener("input", filterClients);
 
@@ -317,6 +342,12 @@
   window.addEventListener("hashchange", route);
   window.SiltaPage = { route };
   window.SiltaI18n.onChange(() => {
-    if (!$("client-view").hidden) { kindOptions(); draw(false); } else if (!$("clients-view").hidden) filterClients();
+    if (!$("client-view").hidden) {
+      kindOptions();
+      draw(false);
+      if (!$("card-body").hidden) card($("card-body").dataset.id);
+    } else if (!$("clients-view").hidden) {
+      filterClients();
+    }
   });
 })();

@@ -3,6 +3,7 @@ loopback port and a seeded store."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -109,7 +110,7 @@ async def open_client(tab: Visit, base: str, client: str) -> None:
     await expect(tab.page.locator("#clients-table tbody tr").first).to_be_visible()
     await tab.page.click(f"a[href='#client/{client}']")
     await expect(tab.page.locator("#client-view")).to_be_visible()
-    await expect(tab.page.locator("#timeline .mark").first).to_be_visible()
+    await expect(tab.page.locator("#timeline .vis-point.mark").first).to_be_visible()
 
 
 async def test_the_swimlane_shows_both_lanes_with_every_entry(tab: Visit, base: str) -> None:
@@ -117,7 +118,7 @@ async def test_the_swimlane_shows_both_lanes_with_every_entry(tab: Visit, base: 
     entries = await api_entries(base, CLIENT_A)
     for sector in ("health", "social"):
         expected = [e for e in entries if e["sector"] == sector]
-        await expect(tab.page.locator(f"#timeline .mark[data-sector={sector}]")).to_have_count(
+        await expect(tab.page.locator(f"#timeline .vis-point.mark[data-sector={sector}]")).to_have_count(
             len(expected))
     labels = tab.page.locator("#timeline .vis-label.lane")
     await expect(labels).to_have_count(2)
@@ -133,16 +134,18 @@ async def test_amended_and_retracted_entries_are_marked_and_hideable(
     await open_client(tab, base, CLIENT_A)
     entries = {e["sequence"]: e for e in await api_entries(base, CLIENT_A)}
     retraction = tab.page.locator(f".mark[data-id='{entries[6]['entry_id']}']")
-    await expect(retraction).to_have_class("mark mark-social mark-retracted view-retracted")
+    await expect(retraction).to_have_class(re.compile(r"\bmark-retracted\b"))
+    await expect(retraction).to_have_text("✕")
     withdrawn = tab.page.locator(f".mark[data-id='{entries[4]['entry_id']}']")
     await expect(withdrawn).to_have_attribute("data-view", "retracted")
     amendment = tab.page.locator(f".mark[data-id='{entries[3]['entry_id']}']")
     await expect(amendment).to_have_attribute("data-status", "amended")
+    await expect(amendment).to_have_class(re.compile(r"\bmark-amended\b"))
     superseded = tab.page.locator(f".mark[data-id='{entries[1]['entry_id']}']")
     await expect(superseded).to_have_attribute("data-view", "superseded")
 
     await tab.page.uncheck("#show-history")
-    shown = tab.page.locator("#timeline .mark")
+    shown = tab.page.locator("#timeline .vis-point.mark")
     await expect(shown).to_have_count(len(A_CURRENT))
     ids = {await m.get_attribute("data-id") for m in await shown.all()}
     assert ids == {entries[n]["entry_id"] for n in A_CURRENT}
@@ -180,7 +183,10 @@ async def test_the_card_names_codes_and_values(tab: Visit, base: str) -> None:
     await expect(card).to_contain_text("6.5 {score}")
     await expect(card).to_contain_text("ICD-10 F10.2 (Alkoholiriippuvuus)")
     await tab.page.click("#lang")
-    await tab.page.focus(f".mark[data-id='{entries[5]['entry_id']}']")
+    await expect(card).to_contain_text("Outcome measure recorded")  # the card follows
+    diagnosis = tab.page.locator(f".mark[data-id='{entries[5]['entry_id']}']")
+    await expect(diagnosis).to_have_attribute("aria-label", re.compile("^Diagnosis recorded"))
+    await diagnosis.focus()
     await expect(card).to_contain_text("Diagnosis recorded")
     await expect(tab.page.locator("#timeline .vis-label.lane").nth(1)).to_contain_text(
         "Social care")
@@ -188,7 +194,7 @@ async def test_the_card_names_codes_and_values(tab: Visit, base: str) -> None:
 
 async def test_kind_and_period_filters(tab: Visit, base: str) -> None:
     await open_client(tab, base, CLIENT_A)
-    marks = tab.page.locator("#timeline .mark")
+    marks = tab.page.locator("#timeline .vis-point.mark")
     await expect(marks).to_have_count(7)
     await tab.page.click("#kind-filter summary")
     await tab.page.uncheck("#kind-options input[value='diagnosis.recorded']")
