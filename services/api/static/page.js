@@ -11,6 +11,10 @@
   const OPENS = new Set(["started", "opened"]);
   const CLOSES = new Set(["finished", "closed", "ended", "completed"]);
   const FIRST_WINDOW = 500;
+  const VIS_LOCALES = {  // vis-timeline's own few words; its axis names months by moment
+    en: { current: "current", time: "time", deleteSelected: "Delete selected" },
+    fi: { current: "nykyinen", time: "aika", deleteSelected: "Poista valitut" },
+  };
   const $ = (id) => document.getElementById(id);
 
   const lang = () => window.SiltaI18n.lang;
@@ -200,7 +204,7 @@
       shown: shown.length, all: entries.length, health: counts.health, social: counts.social }) : t("client.notfound");
 
     const options = {
-      locale: lang(), locales: { fi: { current: "nykyinen", time: "aika", deleteSelected: "poista valitut" } },
+      locale: lang(), locales: VIS_LOCALES,
       stack: false, zoomKey: "ctrlKey", horizontalScroll: false, verticalScroll: false,
       zoomMin: 60 * 60 * 1000, zoomMax: 30 * 365 * 24 * 3600 * 1000, orientation: "top",
       groupOrder: (a, b) => SECTORS.indexOf(a.id) - SECTORS.indexOf(b.id) || String(a.id).localeCompare(String(b.id)),

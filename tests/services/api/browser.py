@@ -48,6 +48,7 @@ class Visit:
     page: Page
     requests: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # uncaught exceptions in the page
 
     async def login(self, base: str, token: str) -> None:
         await self.page.goto(f"{base}/ui/")
@@ -70,8 +71,12 @@ async def visit(browser: Browser) -> AsyncIterator[Visit]:
     def on_console(message: ConsoleMessage) -> None:
         seen.console.append(f"{message.type}: {message.text}")
 
+    def on_error(error: Exception) -> None:
+        seen.errors.append(str(error))
+
     page.on("request", on_request)
     page.on("console", on_console)
+    page.on("pageerror", on_error)
     try:
         yield seen
     finally:

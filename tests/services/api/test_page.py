@@ -54,6 +54,7 @@ async def tab(browser: Browser, base: str, tmp_path: Path) -> AsyncIterator[Visi
         assert READER not in seen.page.url
         assert not [line for line in seen.console if "Content Security Policy" in line], \
             seen.console
+        assert not seen.errors
 
 
 async def api_entries(base: str, client: str) -> list[dict[str, object]]:
