@@ -281,7 +281,8 @@
     ]));
     body.hidden = false;
     body.dataset.id = entry.entry_id;
-    body.className = entry.view === "current" ? "" : `card-${entry.view}`;
+    // Struck through: a record that a later entry withdrew or replaced (not the retraction).
+    body.className = entry.view === "current" || entry.status === "retracted" ? "" : `card-${entry.view}`;
     $("card-empty").hidden = true;
   }
 
