@@ -89,6 +89,7 @@
     timeline = null;
     delete $("timeline").dataset.drawn;
     $("client-summary").textContent = "";
+    $("kind-options").replaceChildren();
     const found = await fetchTimeline(pseudonym);
     entries = found ?? [];
     byId = new Map(entries.map((e) => [e.entry_id, e]));
@@ -125,12 +126,14 @@
       && (!from || new Date(e.occurred_at) >= from) && (!to || new Date(e.occurred_at) <= to));
   }
 
+  // Kind checkboxes with counts; a kind unchecked stays unchecked when the labels change.
   function kindOptions() {
+    const off = new Set([...document.querySelectorAll("#kind-options input:not(:checked)")].map((i) => i.value));
     const counts = new Map();
     for (const e of entries) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
     $("kind-options").replaceChildren(...[...counts].sort().map(([kind, count]) => {
       const label = Object.assign(document.createElement("label"), { className: "check" });
-      const box = Object.assign(document.createElement("input"), { type: "checkbox", value: kind, checked: true });
+      const box = Object.assign(document.createElement("input"), { type: "checkbox", value: kind, checked: !off.has(kind) });
       box.addEventListener("change", () => draw(false));
       label.append(box, ` ${kindName(kind)} (${count})`);
       return label;
@@ -157,7 +160,7 @@
       const [subject, action] = e.kind.split(".");
       if (!OPENS.has(action) && !CLOSES.has(action)) continue;
       const key = `${e.source_ref}|${subject}`;
-      const record = records.get(key) ?? { subject, sector: e.sector, open: null, close: null, lane: null };
+      const record = records.get(key) ?? { sector: e.sector, open: null, close: null };
       if (OPENS.has(action) && (!record.open || e.occurred_at < record.open.occurred_at)) record.open = e;
       if (CLOSES.has(action) && (!record.close || e.occurred_at > record.close.occurred_at)) record.close = e;
       records.set(key, record);
@@ -168,9 +171,10 @@
       if (!r.open) continue;
       const end = r.close?.occurred_at ?? last;
       if (end <= r.open.occurred_at) continue;
-      const name = laneName(laneOf(r.open));
+      const lane = laneOf(r.open);
+      const name = laneName(lane);
       out.push({
-        id: `band|${key}`, type: "background", group: laneOf(r.open),
+        id: `band|${key}`, type: "background", group: lane,
         start: r.open.occurred_at, end, className: `band band-${r.sector}${r.open.view !== "current" ? " band-history" : ""}`,
         content: r.close ? name : `${name} (${t("band.ongoing")})`,
       });
@@ -212,12 +216,12 @@
     };
     // A new timeline for every drawing: vis-timeline updates thousands of items in place
     // far slower than it draws them afresh.
-    const window_ = timeline && !fit ? timeline.getWindow() : latest();
+    const range = timeline && !fit ? timeline.getWindow() : latest();
     timeline?.destroy();
     // The window is set before the first redraw (vis-timeline draws on the next frame).
     // Not in the options: given a start there, it stays hidden until the range changes.
     timeline = new window.vis.Timeline($("timeline"), items, groups, options);
-    if (window_.start) timeline.setWindow(window_.start, window_.end, { animation: false });
+    if (range.start) timeline.setWindow(range.start, range.end, { animation: false });
     timeline.on("itemover", (props) => card(props.item));
     timeline.on("select", (props) => card(props.items[0]));
     timeline.on("changed", focusable);
@@ -225,7 +229,6 @@
     // bench.page wait for it).
     const drawn = $("client-pseudonym").textContent;
     timeline.once("changed", () => { $("timeline").dataset.drawn = drawn; });
-
   }
 
   // The whole timeline with a margin, so that the first and last marks are not cut.
@@ -238,8 +241,8 @@
     return { start: first - margin, end: last + margin };
   }
 
-  // vis-timeline draws about a thousand marks a second here: a long timeline opens on its
-  // latest FIRST_WINDOW entries, and "whole timeline" or zooming out shows the rest.
+  // Drawing thousands of marks at once takes seconds (bench.page): a long timeline opens
+  // on its latest FIRST_WINDOW entries; "whole timeline" or zooming out shows the rest.
   function latest() {
     return whole(marks.length > FIRST_WINDOW ? marks.slice(-FIRST_WINDOW) : marks);
   }

@@ -204,6 +204,9 @@ async def test_kind_and_period_filters(tab: Visit, base: str) -> None:
     await tab.page.fill("#period-from", "2025-03-03")
     await tab.page.fill("#period-to", "2025-03-05")
     await expect(marks).to_have_count(3)
+    await tab.page.click("#lang")  # the filters hold across a language switch
+    await expect(tab.page.locator("#client-summary")).to_contain_text("3 of 7")
+    await expect(marks).to_have_count(3)
 
 
 async def test_every_view_is_audited_and_identity_codes_are_not_taken(
