@@ -48,6 +48,7 @@
 
   function logout(message) {
     sessionStorage.removeItem(KEY);
+    window.SiltaPage?.clear();
     showLogin(message);
   }
 

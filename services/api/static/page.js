@@ -348,7 +348,23 @@
     }
   }
   window.addEventListener("hashchange", route);
-  window.SiltaPage = { route };
+  // On logout nothing of what was read stays in the page.
+  function clear() {
+    timeline?.destroy();
+    timeline = null;
+    delete $("timeline").dataset.drawn;
+    entries = [];
+    byId = new Map();
+    marks = [];
+    clients = [];
+    $("clients-table").tBodies[0].replaceChildren();
+    $("kind-options").replaceChildren();
+    for (const id of ["client-pseudonym", "client-summary", "clients-count"]) $(id).textContent = "";
+    $("card-body").replaceChildren();
+    $("card-body").hidden = true;
+    $("card-empty").hidden = false;
+  }
+  window.SiltaPage = { route, clear };
   window.SiltaI18n.onChange(() => {
     if (!$("client-view").hidden) {
       kindOptions();

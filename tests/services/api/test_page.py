@@ -92,6 +92,16 @@ async def test_an_audit_only_token_is_refused(tab: Visit, base: str) -> None:
     await expect(tab.page.locator("#clients-view")).to_be_hidden()
 
 
+async def test_logging_out_forgets_the_token_and_what_was_read(tab: Visit, base: str) -> None:
+    await open_client(tab, base, CLIENT_A)
+    await tab.page.click("#logout")
+    await expect(tab.page.locator("#login")).to_be_visible()
+    assert await tab.page.evaluate("sessionStorage.getItem('silta.token')") is None
+    assert CLIENT_A not in await tab.page.locator("main").inner_html()
+    await tab.login(base, READER)  # and a new login works
+    await expect(tab.page.locator("#clients-table tbody tr")).to_have_count(3)
+
+
 async def test_the_client_list_loads_and_filters(tab: Visit, base: str) -> None:
     await tab.login(base, READER)
     rows = tab.page.locator("#clients-table tbody tr")
