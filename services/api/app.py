@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from services.api.audit import Auditor
 from services.api.auth import Authenticator
+from services.api.pages import install_pages
 from services.api.routes import audit_router, timeline_router
 from services.api.settings import ApiSettings
 from services.logging import configure_logging, get_logger
@@ -61,8 +62,11 @@ def build_app(settings: ApiSettings | None = None) -> FastAPI:
         ready=ready, lifespan=lifespan,
         tags=[{"name": "timeline", "description": "Pseudonymised timelines (scope "
                "`timeline:read`)."},
-              {"name": "audit", "description": "The audit log (scope `audit:read`)."}],
+              {"name": "audit", "description": "The audit log (scope `audit:read`)."},
+              {"name": "page", "description": "The timeline page at `/ui/` (scope "
+               "`timeline:read`)."}],
     )
     app.include_router(timeline_router(store, authenticator, auditor))
     app.include_router(audit_router(store, authenticator, auditor))
+    install_pages(app, authenticator, auditor)
     return app

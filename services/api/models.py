@@ -63,10 +63,16 @@ class AuditRecordOut(_Out):
     at: dt.datetime = Field(description="when the read happened (UTC)")
     actor: str = Field(description="the token's actor")
     action: str = Field(description="`timeline.read`, `entry.read`, `entries.read`, `clients.list`, "
-                        "`audit.read` or `access.denied`")
+                        "`audit.read`, `page.view` or `access.denied`")
     client: str | None = Field(None, description="the client pseudonym read, if any")
     detail: dict[str, Any] = Field(description="endpoint, filters and outcome")
 
 
 class AuditLog(_Out):
     records: list[AuditRecordOut] = Field(description="newest first")
+
+
+class PageSession(_Out):
+    actor: str = Field(description="the token's actor, as the audit log names it")
+    labels: dict[str, Any] = Field(description="readable names of entry kinds (Finnish and "
+                                   "English), code systems and the codes Silta knows")

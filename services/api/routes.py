@@ -131,8 +131,9 @@ def timeline_router(store: TimelineStore, authenticator: Authenticator,
     )
     async def entries(
         who: Reader,
-        since: Annotated[int, Query(ge=-1, description="position of the last entry already "
-                                    "read; -1 for the start")] = -1,
+        # le: a store position is a signed 64-bit integer (SQLite and PostgreSQL alike).
+        since: Annotated[int, Query(ge=-1, le=2**63 - 1, description="position of the last "
+                                    "entry already read; -1 for the start")] = -1,
         limit: Annotated[int, Query(ge=1, le=5000, description="batch size")] = 1000,
     ) -> EntryBatch:
         rows = await from_store(store.entries_since(since, limit))

@@ -132,7 +132,16 @@ async def show_timeline(stack: Stack, say: Say) -> str:
         f"{chosen['social']} social entries, one pseudonym:")
     for line in _table(entries):
         say(line)
+    say(f"\n      the same timeline as a page: {page_url(stack.api_url, chosen['client'])}\n"
+        "      log in with the query API token printed under `endpoints` below (it stays in "
+        "the browser tab's memory, never in the address)")
     return str(chosen["client"])
+
+
+def page_url(api_url: str, client: str) -> str:
+    """The timeline page for one client; the pseudonym goes in the fragment, which the
+    browser never sends to a server."""
+    return f"{api_url}/ui/#client/{client}"
 
 
 def _table(entries: list[dict[str, Any]]) -> list[str]:
