@@ -93,7 +93,9 @@ def main() -> None:
     for count in args.counts:
         for fmt in ("log-only", "parquet", "meds"):
             done = subprocess.run([sys.executable, "-m", "bench.export", "--child", fmt,
-                                   str(count)], capture_output=True, text=True, check=True)
+                                   str(count)], capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"{fmt} at {count} entries failed:\n{done.stderr[-3000:]}")
             measured = json.loads(done.stdout.strip().splitlines()[-1])
             measured["entries_per_second"] = round(count / measured["seconds"])
             results[f"{fmt}:{count}"] = measured
