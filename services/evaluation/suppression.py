@@ -65,7 +65,8 @@ def suppress(cells: Mapping[Key, int], sums: Sequence[Sum],
 
 
 def _label(key: Key) -> str:
-    return "/".join(str(part) for part in key) if isinstance(key, tuple) else str(key)
+    parts = key if isinstance(key, tuple) else (key,)
+    return "/".join("all" if part is None else str(part) for part in parts)
 
 
 def _recoverable(cells: Mapping[Key, int], sums: Sequence[Sum],

@@ -1,0 +1,100 @@
+"""`silta evaluate indicators | report`: outcome indicators over the current view, after
+the suppression step (services/evaluation/README.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+import typer
+from pydantic import Field
+
+from services.cli.export import _local_store
+from services.errors import ConfigError
+from services.settings import SiltaSettings
+
+app = typer.Typer(help="Outcome indicators across social and health care: deadlines, "
+                  "measure change, cross-sector use; tables, JSON and a report.",
+                  no_args_is_help=True)
+
+
+class EvaluateSettings(SiltaSettings):
+    store_url: str = Field(default_factory=_local_store,
+                           description="the timeline store to read; default: the store "
+                           "`silta run` (make demo) keeps")
+    evaluation_min_cell: int = Field(5, ge=1, description="cells counting fewer individuals "
+                                     "are suppressed (Toisiolaki 552/2019)")
+
+
+Store = Annotated[str | None, typer.Option("--store", help="timeline store URL "
+                                           "(default SILTA_STORE_URL, else the demo's)")]
+PeriodOpt = Annotated[str | None, typer.Option("--period", help="2025 (year), 2025H1 "
+                                               "(1.4.-30.9.), 2025H2 (1.10.-31.3.), 2025-03")]
+By = Annotated[str | None, typer.Option("--by", help="organisation, age_band or sector")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="count what had happened by the "
+                                          "end of this day (YYYY-MM-DD); default today")]
+MinCell = Annotated[int | None, typer.Option("--min-cell", help="suppress cells under N "
+                                             "individuals (default SILTA_EVALUATION_MIN_CELL, 5)")]
+
+
+def options(period: str | None, by: str | None, as_of: str | None,
+            min_cell: int | None, settings: EvaluateSettings) -> Any:
+    from services.evaluation.indicators import BY, Options
+    from services.evaluation.periods import parse_period
+
+    if by is not None and by not in BY:
+        raise ConfigError(f"--by {by!r}: expected one of {', '.join(BY)}")
+    until = None
+    if as_of is not None:
+        try:
+            until = dt.date.fromisoformat(as_of) + dt.timedelta(days=1)
+        except ValueError:
+            raise ConfigError(f"--as-of {as_of!r}: expected a date YYYY-MM-DD") from None
+    if min_cell is not None and min_cell < 1:
+        raise ConfigError(f"--min-cell {min_cell}: must be at least 1")
+    return Options(period=parse_period(period) if period else None, until=until, by=by,
+                   min_cell=min_cell or settings.evaluation_min_cell)
+
+
+@app.command("indicators")
+def indicators_command(
+    store: Store = None, period: PeriodOpt = None, by: By = None, as_of: AsOf = None,
+    min_cell: MinCell = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON record per line")] = False,
+) -> None:
+    """Every indicator as a table (or JSON lines), suppressed."""
+    from services.evaluation import Timeline
+    from services.evaluation.indicators import indicators
+
+    settings = EvaluateSettings()
+    chosen = options(period, by, as_of, min_cell, settings)
+    timeline = Timeline.from_store(store or settings.store_url)
+    records = indicators(timeline.con, timeline.current(), chosen)
+    if as_json:
+        for record in records:
+            typer.echo(json.dumps(record.model_dump(exclude={"detail"} if not record.detail
+                                                    else set()), ensure_ascii=False))
+        return
+    for line in table_lines(records):
+        typer.echo(line)
+
+
+def table_lines(records: list[Any]) -> list[str]:
+    def show(value: object) -> str:
+        return "·" if value is None else str(value)
+
+    rows = [("indicator", "period", "group", "num", "den", "value", "open", "suppressed")]
+    for r in records:
+        value = "·" if r.value is None else (
+            f"{r.value:+.2f}" if r.indicator.startswith("outcome.") else f"{r.value:.1%}")
+        rows.append((r.indicator, show(r.period), show(r.group), show(r.numerator),
+                     show(r.denominator), value, show(r.open),
+                     "; ".join(f"{k} ({v.split(':')[0]})" for k, v in r.suppressed.items())))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+           for row in rows]
+    out.append("· withheld by the suppression step (fewer than N individuals, or it would "
+               "reveal such a cell); numbers count individuals' cases")
+    return out
+
