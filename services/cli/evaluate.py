@@ -40,8 +40,8 @@ MinCell = Annotated[int | None, typer.Option("--min-cell", help="suppress cells 
 
 def options(period: str | None, by: str | None, as_of: str | None,
             min_cell: int | None, settings: EvaluateSettings) -> Any:
-    from services.evaluation.indicators import BY, Options
     from services.evaluation.periods import parse_period
+    from services.evaluation.tables import BY, Options
 
     if by is not None and by not in BY:
         raise ConfigError(f"--by {by!r}: expected one of {', '.join(BY)}")

@@ -17,6 +17,7 @@ from typing import Any
 
 from services import workdays
 from services.evaluation.deps import require
+from services.evaluation.tables import BY
 
 pa = require("pyarrow")
 
@@ -25,7 +26,6 @@ ASSESSMENT_KIND = "https://silta.fi/fhir/CodeSystem/assessment-kind"
 PALVELUTEHTAVA = "urn:oid:1.2.246.537.6.1221"
 CHILD_WELFARE_TASK = "22"  # palvelutehtävä: lastensuojelu
 AGED_75_PLUS = ("75-84", "85+")
-GROUPS = {"organisation": "organisation", "age_band": "age_band", "sector": "sector"}
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ DEADLINES = (
 VIEW_SQL = """
 CREATE OR REPLACE TEMP VIEW v AS
 SELECT client, source_ref, sequence, coalesce(record_kind, kind) AS k, codes, service_task,
-       value_code, age_band, organisation, sector,
+       value_code, value_number, episode, age_band, organisation, sector,
        timezone('Europe/Helsinki', occurred_at)::DATE AS day
 FROM silta_view
 """
@@ -129,7 +129,7 @@ def counts(con: Any, deadline: Deadline, start: dt.date, until: dt.date,
            by: str | None) -> dict[str | None, dict[str, int]]:
     """met/missed/open per group value (None: no grouping asked, or the value is absent)
     for cases opened in [start, until)."""
-    group = f"CAST({GROUPS[by]} AS VARCHAR)" if by else "NULL::VARCHAR"
+    group = f"CAST({by} AS VARCHAR)" if by in BY else "NULL::VARCHAR"
     sql = CASES_SQL.format(opening=deadline.opening, done=deadline.done, due=deadline.due,
                            link=_LINKS[deadline.link], population=deadline.population,
                            group=group, start=start.isoformat(), until=until.isoformat())

@@ -8,7 +8,7 @@ Secondary suppression then hides further cells until no hidden cell can be worke
 exactly from what is published: a hidden cell is recoverable when the published cells and
 the sums pin down its value, i.e. when its column of the sums' coefficient matrix over the
 hidden cells is not spanned by the others (removing it lowers the rank). Each further cell
-is the smallest published count in a sum that recovers a hidden one, so little is lost.
+is the smallest published count in a sum with a recoverable one, so little is lost.
 
 This protects against exact recovery by sums. It does not give interval protection
 (bounds from non-negativity can still narrow a hidden cell); the counts are small and
@@ -58,9 +58,12 @@ def suppress(cells: Mapping[Key, int], sums: Sequence[Sum],
     reasons: dict[Key, str] = {
         key: f"primary: fewer than {min_cell} individuals"
         for key, count in cells.items() if 0 < count < min_cell}
-    while (exposed := _recoverable(cells, sums, reasons)) is not None:
-        choice = _cover(cells, sums, reasons, exposed)
-        reasons[choice] = f"secondary: {_label(exposed)} could be recovered from the totals"
+    while exposed := _recoverable(cells, sums, reasons):
+        # the best cover over every exposed cell: a small part next to one of them
+        choice, protected = min(((_cover(cells, sums, reasons, key), key) for key in exposed),
+                                key=lambda pair: pair[0][0])
+        reasons[choice[1]] = (f"secondary: {_label(protected)} could be recovered from "
+                              "the totals")
     return Suppressed(reasons)
 
 
@@ -70,10 +73,9 @@ def _label(key: Key) -> str:
 
 
 def _recoverable(cells: Mapping[Key, int], sums: Sequence[Sum],
-                 hidden: Mapping[Key, str] | set[Key]) -> Key | None:
-    """A hidden cell whose value the published cells and sums determine, if any."""
-    return next((key for key in cells if key in hidden and _pinned(cells, sums, hidden, key)),
-                None)
+                 hidden: Mapping[Key, str]) -> list[Key]:
+    """The hidden cells whose values the published cells and sums determine."""
+    return [key for key in cells if key in hidden and _pinned(cells, sums, hidden, key)]
 
 
 def _pinned(cells: Mapping[Key, int], sums: Sequence[Sum],
@@ -104,19 +106,14 @@ def _coefficients(sums: Sequence[Sum], unknown: list[Key]) -> Any:
 
 
 def _cover(cells: Mapping[Key, int], sums: Sequence[Sum], hidden: Mapping[Key, str],
-           exposed: Key) -> Key:
-    """The published cell to hide next for `exposed`: the first, in order of preference,
-    whose hiding stops `exposed` being pinned down, else the most preferred one. Preferred
-    are cells sharing a sum with `exposed`, then non-zero counts, parts before totals (so
-    totals stay visible when they can), then small counts."""
+           exposed: Key) -> tuple[tuple[Any, ...], Key]:
+    """The published cell to hide next for `exposed`, with its preference (lower is
+    better): one sharing a sum with it if any, non-zero before zero, parts before totals
+    (totals and denominators stay visible when they can), the smallest count first."""
     near = {k for s in sums if exposed in (s.total, *s.parts) for k in (s.total, *s.parts)}
     totals = {s.total for s in sums}
-    candidates = sorted(
-        (key for s in sums for key in (s.total, *s.parts) if key not in hidden),
-        key=lambda k: (k not in near, cells[k] == 0, k in totals, cells[k], str(k)))
+    candidates = [((key not in near, cells[key] == 0, key in totals, cells[key], str(key)), key)
+                  for s in sums for key in (s.total, *s.parts) if key not in hidden]
     if not candidates:  # cannot happen: with everything hidden nothing is recoverable
         raise AssertionError(f"no cell left to protect {exposed!r}")
-    for key in dict.fromkeys(candidates):
-        if not _pinned(cells, sums, set(hidden) | {key}, exposed):
-            return key
-    return candidates[0]
+    return min(candidates, key=lambda pair: pair[0])

@@ -76,6 +76,26 @@ class Client:
         return self.add(f"assessment.{action}", at(day, 12), record, age_band=age_band,
                         codes=((SILTA + "assessment-kind", f"{kind}-assessment"),))
 
+    def relationship(self, action: str, day: str, record: str = "case1") -> str:
+        return self.add(f"client-relationship.{action}", at(day, 9), record, task="22",
+                        episode=record)
+
+    def measure(self, day: str, role: str, score: float, episode: str | None = "case1",
+                instrument: str = "kykyviisari", item: str = "total") -> str:
+        return self.add("outcome-measure.recorded", at(day, 13), f"m{len(self.entries)}",
+                        episode=episode, value=Value(number=score),
+                        codes=((SILTA + "outcome-instrument", f"{instrument}-{item}"),
+                               (SILTA + "assessor-role", role)))
+
+    # health care ----------------------------------------------------------------------
+    def diagnosis(self, day: str, icd10: str) -> str:
+        return self.add("diagnosis.recorded", at(day, 14), f"d{len(self.entries)}",
+                        sector="health", codes=((ICD10, icd10),))
+
+    def emergency_visit(self, day: str) -> str:
+        return self.add("encounter.finished", at(day, 22), f"e{len(self.entries)}",
+                        sector="health", codes=((ACT, "EMER"),))
+
     def amend(self, original: str, when: dt.datetime, record: str, **fields: Any) -> str:
         return self.add("record.amended", when, record, status="amended", corrects=original,
                         **fields)
