@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -98,3 +99,50 @@ def table_lines(records: list[Any]) -> list[str]:
                "reveal such a cell); numbers count individuals' cases")
     return out
 
+
+
+@app.command("report")
+def report_command(
+    out: Annotated[Path, typer.Option("--out", help="folder for index.html, indicators.csv "
+                                      "and indicators.json")],
+    period: PeriodOpt = None, store: Store = None, by: By = None, as_of: AsOf = None,
+    min_cell: MinCell = None,
+    compare: Annotated[Path | None, typer.Option(
+        "--compare", help="JSON lines of other counties' records (silta evaluate publish "
+        "--out FILE) to show beside this county's")] = None,
+) -> None:
+    """A self-contained HTML report (no network needed) with plots, definitions and
+    suppression notes, plus the same numbers as CSV and JSON."""
+    from services.evaluation import Timeline
+    from services.evaluation.report import write_report
+
+    settings = EvaluateSettings()
+    chosen = options(period, by, as_of, min_cell, settings)
+    others = read_records(compare) if compare is not None else []
+    timeline = Timeline.from_store(store or settings.store_url)
+    files = write_report(timeline.con, timeline.current(), chosen, out,
+                         timeline.reader.description, others)
+    typer.echo(f"report in {out}: " + ", ".join(f.name for f in files))
+
+
+def read_records(path: Path) -> list[Any]:
+    """IndicatorRecords, one JSON object a line; ConfigError naming the line otherwise."""
+    from pydantic import ValidationError
+
+    from contracts.indicators import IndicatorRecord
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--compare {path}: cannot read it ({type(exc).__name__})") from None
+    records = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(IndicatorRecord.model_validate_json(line))
+        except ValidationError as exc:
+            where = ".".join(str(p) for p in exc.errors()[0]["loc"]) or "the line"
+            raise ConfigError(f"--compare {path} line {n}: {where}: "
+                              f"{exc.errors()[0]['msg']}") from None
+    return records
