@@ -11,6 +11,8 @@ INDICATOR_RECORD_TYPE = "fi.silta.indicators.record.v1"
 
 
 class IndicatorRecord(BaseModel):
+    """One published indicator value for a period and group, after suppression."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     indicator: str = Field(pattern=r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$",

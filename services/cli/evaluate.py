@@ -26,6 +26,10 @@ class EvaluateSettings(SiltaSettings):
                            "`silta run` (make demo) keeps")
     evaluation_min_cell: int = Field(5, ge=1, description="cells counting fewer individuals "
                                      "are suppressed (Toisiolaki 552/2019)")
+    evaluation_publisher: str = Field("urn:silta:county:local", pattern=r"^\S{1,200}$",
+                                      description="ce_source of published indicators: who "
+                                      "this county is to the others")
+    indicators_topic: str = "silta.indicators.v1"
 
 
 Store = Annotated[str | None, typer.Option("--store", help="timeline store URL "
@@ -107,9 +111,9 @@ def report_command(
                                       "and indicators.json")],
     period: PeriodOpt = None, store: Store = None, by: By = None, as_of: AsOf = None,
     min_cell: MinCell = None,
-    compare: Annotated[Path | None, typer.Option(
-        "--compare", help="JSON lines of other counties' records (silta evaluate publish "
-        "--out FILE) to show beside this county's")] = None,
+    compare: Annotated[str | None, typer.Option(
+        "--compare", help="other counties' records: a JSON lines file (silta evaluate "
+        "publish --out FILE) or a topic at SILTA_KAFKA_BOOTSTRAP (silta.indicators.v1)")] = None,
 ) -> None:
     """A self-contained HTML report (no network needed) with plots, definitions and
     suppression notes, plus the same numbers as CSV and JSON."""
@@ -118,11 +122,52 @@ def report_command(
 
     settings = EvaluateSettings()
     chosen = options(period, by, as_of, min_cell, settings)
-    others = read_records(compare) if compare is not None else []
+    others = _others(compare, settings) if compare is not None else []
     timeline = Timeline.from_store(store or settings.store_url)
     files = write_report(timeline.con, timeline.current(), chosen, out,
                          timeline.reader.description, others)
     typer.echo(f"report in {out}: " + ", ".join(f.name for f in files))
+
+
+@app.command("publish")
+def publish_command(
+    period: PeriodOpt = None, store: Store = None, by: By = None, as_of: AsOf = None,
+    min_cell: MinCell = None,
+    out: Annotated[Path | None, typer.Option("--out", help="write JSON lines to this file "
+                                             "instead of the topic")] = None,
+) -> None:
+    """Send the suppressed indicator records to silta.indicators.v1 (SILTA_INDICATORS_TOPIC)
+    as CloudEvents, for other counties; nothing but suppressed aggregates leaves."""
+    from services.evaluation import Timeline
+    from services.evaluation.indicators import indicators
+    from services.evaluation.publish import message, publish
+    from services.evaluation.readers import run
+
+    settings = EvaluateSettings()
+    chosen = options(period, by, as_of, min_cell, settings)
+    timeline = Timeline.from_store(store or settings.store_url)
+    records = indicators(timeline.con, timeline.current(), chosen)
+    if out is not None:
+        out.write_text("".join(r.model_dump_json() + "\n" for r in records), encoding="utf-8")
+        typer.echo(f"{len(records)} indicator records in {out}")
+        return
+    counted_to = chosen.window()[1] - dt.timedelta(days=1)
+    now = dt.datetime.now(dt.UTC)
+    sent = run(publish(settings.kafka_bootstrap, settings.indicators_topic,
+                       [message(r, settings.evaluation_publisher, counted_to, now)
+                        for r in records]))
+    typer.echo(f"published {sent} indicator records to {settings.indicators_topic} as "
+               f"{settings.evaluation_publisher}")
+
+
+def _others(compare: str, settings: EvaluateSettings) -> list[tuple[str, Any]]:
+    path = Path(compare)
+    if path.exists():
+        return [(path.stem, r) for r in read_records(path)]
+    from services.evaluation.publish import read_published
+    from services.evaluation.readers import run
+
+    return run(read_published(settings.kafka_bootstrap, compare))
 
 
 def read_records(path: Path) -> list[Any]:

@@ -88,9 +88,10 @@ def position(view: Any, source: str) -> Position:
 
 
 def write_report(con: Any, view: Any, options: Options, out: Path, source: str,
-                 compare: Sequence[IndicatorRecord] = ()) -> list[Path]:
+                 compare: Sequence[tuple[str, IndicatorRecord]] = ()) -> list[Path]:
     """Compute every indicator for `options.period` and write index.html, indicators.csv
-    and indicators.json into `out`; returns the files written."""
+    and indicators.json into `out`; returns the files written. `compare` holds other
+    counties' records with who published them."""
     plt = _pyplot()
     where = position(view, source)
     records = indicators(con, view, options)
@@ -198,19 +199,21 @@ def _cell(value: object, suppressed: bool) -> str:
     return f"<td>{html.escape('' if value is None else str(value))}</td>"
 
 
-def _table(records: Sequence[IndicatorRecord]) -> str:
-    head = "".join(f"<th>{f}</th>" for f in FIELDS)
+def _table(records: Sequence[IndicatorRecord], county: Sequence[str] = ()) -> str:
+    head = "".join(f"<th>{f}</th>" for f in (*FIELDS, *(["county"] if county else [])))
     body = []
-    for r in records:
+    for n, r in enumerate(records):
         hidden = {"numerator", "denominator", "open"} & set(r.suppressed)
         cells = [_cell(getattr(r, f), f in hidden or (f == "value" and r.value is None
                                                      and bool(r.suppressed))) for f in FIELDS]
+        if county:
+            cells.append(_cell(county[n], False))
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
 def _page(records: list[IndicatorRecord], where: Position, options: Options,
-          plots: list[str], compare: Sequence[IndicatorRecord]) -> str:
+          plots: list[str], compare: Sequence[tuple[str, IndicatorRecord]]) -> str:
     period = options.period.label if options.period else "the whole timeline"
     window = (f"{options.period.start:%d.%m.%Y}-{options.period.end - dt.timedelta(days=1):%d.%m.%Y}"
               if options.period else "all")
@@ -224,9 +227,22 @@ def _page(records: list[IndicatorRecord], where: Position, options: Options,
              for r in records for f, why in r.suppressed.items()]
     others = ""
     if compare:
+        mine = {(r.indicator, r.period, r.group): r for r in records}
+        rows = [r for _, r in compare]
+        # this county's record first, then the others' for the same indicator and group
+        shown: list[IndicatorRecord] = []
+        counties: list[str] = []
+        for same in dict.fromkeys((r.indicator, r.period, r.group) for r in rows):
+            if same in mine:
+                shown.append(mine[same])
+                counties.append("this county")
+            for county, r in compare:
+                if (r.indicator, r.period, r.group) == same:
+                    shown.append(r)
+                    counties.append(county)
         others = ("<h2>Beside other counties</h2><p class='def'>Published aggregates other "
                   "regions shared on silta.indicators.v1 (already suppressed there).</p>"
-                  + _table(compare))
+                  + _table(shown, counties))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Silta indicators {html.escape(period)}</title>
 <style>{CSS}</style></head><body><main>
