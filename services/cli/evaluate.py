@@ -85,6 +85,10 @@ def indicators_command(
         typer.echo(line)
 
 
+# Indicators whose value is a share; the others' are a mean change or a median in days.
+SHARES = ("child-welfare.", "service-need.", "cross-sector.", "paths.variant")
+
+
 def table_lines(records: list[Any]) -> list[str]:
     def show(value: object) -> str:
         return "·" if value is None else str(value)
@@ -92,7 +96,8 @@ def table_lines(records: list[Any]) -> list[str]:
     rows = [("indicator", "period", "group", "num", "den", "value", "open", "suppressed")]
     for r in records:
         value = "·" if r.value is None else (
-            f"{r.value:+.2f}" if r.indicator.startswith("outcome.") else f"{r.value:.1%}")
+            f"{r.value:.1%}" if r.indicator.startswith(SHARES) else
+            f"{r.value:+.2f}" if r.indicator.startswith("outcome.") else f"{r.value:g}")
         rows.append((r.indicator, show(r.period), show(r.group), show(r.numerator),
                      show(r.denominator), value, show(r.open),
                      "; ".join(f"{k} ({v.split(':')[0]})" for k, v in r.suppressed.items())))

@@ -63,7 +63,8 @@ DEADLINES = (
 
 VIEW_SQL = """
 CREATE OR REPLACE TEMP VIEW v AS
-SELECT client, source_ref, sequence, coalesce(record_kind, kind) AS k, codes, service_task,
+SELECT client, source_ref, sequence, occurred_at, coalesce(record_kind, kind) AS k, codes,
+       service_task,
        value_code, value_number, episode, age_band, organisation, sector,
        timezone('Europe/Helsinki', occurred_at)::DATE AS day
 FROM silta_view

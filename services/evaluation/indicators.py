@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.indicators import IndicatorRecord
-from services.evaluation import crosssector, deadlines, outcomes
+from services.evaluation import crosssector, deadlines, outcomes, paths
 from services.evaluation.suppression import Key, Sum, suppress
 from services.evaluation.tables import Options, Table, with_total
 
@@ -24,6 +24,7 @@ def indicators(con: Any, view: Any, options: Options) -> list[IndicatorRecord]:
     tables = [_deadline_table(con, d, options) for d in deadlines.DEADLINES]
     tables += outcomes.tables(con, options)
     tables += crosssector.tables(con, options)
+    tables += paths.tables(con, options)
     return [record for table in tables for record in _publish(table, options)]
 
 

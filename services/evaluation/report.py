@@ -44,6 +44,12 @@ DEFINITIONS = {
         "better) from the first to the last measurement by the same assessor role within "
         "a client's episode; n counts episodes measured at both ends, the numerator those "
         "that improved, the value is the mean change."),
+    "paths": (
+        "Service paths across social and health care: the most common variants (a "
+        "client's first six steps: social-care steps, services by kind, health encounters "
+        "by class), the directly-follows graph (clients taking each step to the next, "
+        "median days between them) and the days from the first contact to the first "
+        "service. Variants and steps taken by fewer than N clients are not named."),
     "cross-sector": (
         "Share of social-care clients (a client relationship running in the period) with "
         "psychiatric (ICD-10 F00-F99), substance-use (F10-F19) or emergency (encounter "
@@ -101,7 +107,8 @@ def write_report(con: Any, view: Any, options: Options, out: Path, source: str,
             trend += [r for r in indicators(con, view, replace(options, period=period, by=None))
                       if r.indicator in DEADLINES and r.group is None]
     out.mkdir(parents=True, exist_ok=True)
-    plots = [_deadline_plot(plt, trend), _change_plot(plt, records), _cross_plot(plt, records)]
+    plots = [_deadline_plot(plt, trend), _change_plot(plt, records), _cross_plot(plt, records),
+             _variant_plot(plt, records)]
     page = _page(records, where, options, [p for p in plots if p], compare)
     files = [out / "index.html", out / "indicators.csv", out / "indicators.json"]
     files[0].write_text(page, encoding="utf-8")
@@ -188,6 +195,21 @@ def _cross_plot(plt: Any, records: list[IndicatorRecord]) -> str | None:
     ax.set_ylabel("% of social-care clients")
     ax.set_title("Health events of social-care clients, before and during the episode")
     ax.legend(fontsize=8)
+    return _svg(plt, fig)
+
+
+def _variant_plot(plt: Any, records: list[IndicatorRecord]) -> str | None:
+    rows = [r for r in records if r.indicator == "paths.variant" and r.group is not None
+            and r.numerator is not None and r.group != "variant=(other variants)"]
+    if not rows:
+        return None
+    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.45 * len(rows)))
+    labels = [(r.group or "").removeprefix("variant=").replace(" > ", " → ") for r in rows]
+    ax.barh(range(len(rows)), [r.numerator or 0 for r in rows], color="#5b8f5b")
+    ax.set_yticks(range(len(rows)), labels, fontsize=7.5)
+    ax.invert_yaxis()
+    ax.set_xlabel("clients")
+    ax.set_title("Most common service paths across both worlds (first steps)")
     return _svg(plt, fig)
 
 
