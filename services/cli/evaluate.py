@@ -39,12 +39,15 @@ PeriodOpt = Annotated[str | None, typer.Option("--period", help="2025 (year), 20
 By = Annotated[str | None, typer.Option("--by", help="organisation, age_band or sector")]
 AsOf = Annotated[str | None, typer.Option("--as-of", help="count what had happened by the "
                                           "end of this day (YYYY-MM-DD); default today")]
+UnitCosts = Annotated[Path | None, typer.Option("--unit-costs", help="your own unit-cost "
+                                                "table (CSV, as services/evaluation/data/)")]
 MinCell = Annotated[int | None, typer.Option("--min-cell", help="suppress cells under N "
                                              "individuals (default SILTA_EVALUATION_MIN_CELL, 5)")]
 
 
 def options(period: str | None, by: str | None, as_of: str | None,
-            min_cell: int | None, settings: EvaluateSettings) -> Any:
+            min_cell: int | None, settings: EvaluateSettings,
+            unit_costs: Path | None = None) -> Any:
     from services.evaluation.periods import parse_period
     from services.evaluation.tables import BY, Options
 
@@ -58,14 +61,18 @@ def options(period: str | None, by: str | None, as_of: str | None,
             raise ConfigError(f"--as-of {as_of!r}: expected a date YYYY-MM-DD") from None
     if min_cell is not None and min_cell < 1:
         raise ConfigError(f"--min-cell {min_cell}: must be at least 1")
+    if unit_costs is not None:
+        from services.evaluation.costs import load
+
+        load(unit_costs)  # a bad table fails before the store is read
     return Options(period=parse_period(period) if period else None, until=until, by=by,
-                   min_cell=min_cell or settings.evaluation_min_cell)
+                   min_cell=min_cell or settings.evaluation_min_cell, unit_costs=unit_costs)
 
 
 @app.command("indicators")
 def indicators_command(
     store: Store = None, period: PeriodOpt = None, by: By = None, as_of: AsOf = None,
-    min_cell: MinCell = None,
+    min_cell: MinCell = None, unit_costs: UnitCosts = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON record per line")] = False,
 ) -> None:
     """Every indicator as a table (or JSON lines), suppressed."""
@@ -73,7 +80,7 @@ def indicators_command(
     from services.evaluation.indicators import indicators
 
     settings = EvaluateSettings()
-    chosen = options(period, by, as_of, min_cell, settings)
+    chosen = options(period, by, as_of, min_cell, settings, unit_costs)
     timeline = Timeline.from_store(store or settings.store_url)
     records = indicators(timeline.con, timeline.current(), chosen)
     if as_json:
@@ -115,7 +122,7 @@ def report_command(
     out: Annotated[Path, typer.Option("--out", help="folder for index.html, indicators.csv "
                                       "and indicators.json")],
     period: PeriodOpt = None, store: Store = None, by: By = None, as_of: AsOf = None,
-    min_cell: MinCell = None,
+    min_cell: MinCell = None, unit_costs: UnitCosts = None,
     compare: Annotated[str | None, typer.Option(
         "--compare", help="other counties' records: a JSON lines file (silta evaluate "
         "publish --out FILE) or a topic at SILTA_KAFKA_BOOTSTRAP (silta.indicators.v1)")] = None,
@@ -126,7 +133,7 @@ def report_command(
     from services.evaluation.report import write_report
 
     settings = EvaluateSettings()
-    chosen = options(period, by, as_of, min_cell, settings)
+    chosen = options(period, by, as_of, min_cell, settings, unit_costs)
     others = _others(compare, settings) if compare is not None else []
     timeline = Timeline.from_store(store or settings.store_url)
     files = write_report(timeline.con, timeline.current(), chosen, out,
@@ -137,7 +144,7 @@ def report_command(
 @app.command("publish")
 def publish_command(
     period: PeriodOpt = None, store: Store = None, by: By = None, as_of: AsOf = None,
-    min_cell: MinCell = None,
+    min_cell: MinCell = None, unit_costs: UnitCosts = None,
     out: Annotated[Path | None, typer.Option("--out", help="write JSON lines to this file "
                                              "instead of the topic")] = None,
 ) -> None:
@@ -149,7 +156,7 @@ def publish_command(
     from services.evaluation.readers import run
 
     settings = EvaluateSettings()
-    chosen = options(period, by, as_of, min_cell, settings)
+    chosen = options(period, by, as_of, min_cell, settings, unit_costs)
     timeline = Timeline.from_store(store or settings.store_url)
     records = indicators(timeline.con, timeline.current(), chosen)
     if out is not None:

@@ -13,18 +13,20 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.indicators import IndicatorRecord
-from services.evaluation import crosssector, deadlines, outcomes, paths
+from services.evaluation import costs, crosssector, deadlines, outcomes, paths
 from services.evaluation.suppression import Key, Sum, suppress
 from services.evaluation.tables import Options, Table, with_total
 
 
 def indicators(con: Any, view: Any, options: Options) -> list[IndicatorRecord]:
+    unit_costs = costs.load(options.unit_costs or costs.DEFAULT_TABLE)  # fail before work
     view.create_view("silta_view", replace=True)
     deadlines.prepare(con)
     tables = [_deadline_table(con, d, options) for d in deadlines.DEADLINES]
     tables += outcomes.tables(con, options)
     tables += crosssector.tables(con, options)
     tables += paths.tables(con, options)
+    tables += costs.tables(con, options, unit_costs)
     return [record for table in tables for record in _publish(table, options)]
 
 
@@ -45,7 +47,8 @@ def _deadline_table(con: Any, deadline: deadlines.Deadline, options: Options) ->
 
 
 _FIELD_OF = {"met": "numerator", "decided": "denominator", "improved": "numerator",
-             "n": "denominator", "with": "numerator", "clients": "denominator"}
+             "n": "denominator", "with": "numerator", "clients": "denominator",
+             "costed": "numerator"}
 
 
 def _publish(table: Table, options: Options) -> list[IndicatorRecord]:

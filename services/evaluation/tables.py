@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from services.evaluation.periods import Period
@@ -22,6 +23,7 @@ class Options:
     until: dt.date | None = None
     by: str | None = None
     min_cell: int = DEFAULT_MIN_CELL
+    unit_costs: Path | None = None  # a user's unit-cost table; default costs.DEFAULT_TABLE
 
     def window(self) -> tuple[dt.date, dt.date]:
         until = self.until or dt.date.today() + dt.timedelta(days=1)
