@@ -50,6 +50,12 @@ DEFINITIONS = {
         "by class), the directly-follows graph (clients taking each step to the next, "
         "median days between them) and the days from the first contact to the first "
         "service. Variants and steps taken by fewer than N clients are not named."),
+    "costs": (
+        "Estimated cost per client and per client-episode (a social-care client "
+        "relationship): priced activities in the period times the unit-cost table's "
+        "prices (2024 national averages by the Ministry of Finance and the Ministry of "
+        "Social Affairs and Health with THL; rows marked as assumptions say what is "
+        "assumed). Outpatient health encounters are priced per visit, services per day."),
     "cross-sector": (
         "Share of social-care clients (a client relationship running in the period) with "
         "psychiatric (ICD-10 F00-F99), substance-use (F10-F19) or emergency (encounter "
@@ -108,7 +114,7 @@ def write_report(con: Any, view: Any, options: Options, out: Path, source: str,
                       if r.indicator in DEADLINES and r.group is None]
     out.mkdir(parents=True, exist_ok=True)
     plots = [_deadline_plot(plt, trend), _change_plot(plt, records), _cross_plot(plt, records),
-             _variant_plot(plt, records)]
+             _variant_plot(plt, records), _cost_plot(plt, records)]
     page = _page(records, where, options, [p for p in plots if p], compare)
     files = [out / "index.html", out / "indicators.csv", out / "indicators.json"]
     files[0].write_text(page, encoding="utf-8")
@@ -210,6 +216,21 @@ def _variant_plot(plt: Any, records: list[IndicatorRecord]) -> str | None:
     ax.invert_yaxis()
     ax.set_xlabel("clients")
     ax.set_title("Most common service paths across both worlds (first steps)")
+    return _svg(plt, fig)
+
+
+def _cost_plot(plt: Any, records: list[IndicatorRecord]) -> str | None:
+    rows = [r for r in records if r.indicator.startswith("costs.") and r.value is not None]
+    if not rows:
+        return None
+    fig, ax = plt.subplots(figsize=(9, 2.4))
+    bars = ax.barh([r.indicator for r in rows], [r.value or 0 for r in rows], color="#8a6bb0")
+    for bar, r in zip(bars, rows, strict=True):
+        ax.annotate(f" {r.value:,.0f} € (n={r.numerator})".replace(",", " "),
+                    (bar.get_width(), bar.get_y() + bar.get_height() / 2), va="center",
+                    fontsize=8)
+    ax.set_xlabel("mean estimated cost, € (unit-cost table)")
+    ax.set_title("Estimated cost per client and per client-episode")
     return _svg(plt, fig)
 
 
