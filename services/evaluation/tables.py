@@ -11,6 +11,7 @@ from typing import Any
 
 from services.evaluation.periods import Period
 from services.evaluation.suppression import DEFAULT_MIN_CELL
+from services.workdays import HELSINKI
 
 BY = ("organisation", "age_band", "sector")
 
@@ -26,7 +27,7 @@ class Options:
     unit_costs: Path | None = None  # a user's unit-cost table; default costs.DEFAULT_TABLE
 
     def window(self) -> tuple[dt.date, dt.date]:
-        until = self.until or dt.date.today() + dt.timedelta(days=1)
+        until = self.until or dt.datetime.now(HELSINKI).date() + dt.timedelta(days=1)
         if self.period is None:
             return dt.date(1900, 1, 1), until
         return self.period.start, min(self.period.end, until)
