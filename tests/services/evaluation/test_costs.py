@@ -4,9 +4,12 @@ column, and the estimates on a hand-built timeline are worked out here."""
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.evaluation.costs import DEFAULT_TABLE, UnitCostError, load
 from services.evaluation.indicators import Options, indicators
@@ -84,3 +87,17 @@ def test_the_cli_names_a_bad_table(tmp_path: Path) -> None:
     result = silta("evaluate", "indicators", "--store", f"sqlite:///{DEFAULT_TABLE}",
                    "--unit-costs", str(table))
     one_line_error(result, "mine.csv row 3, column unit")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300) | st.binary(max_size=300).map(lambda b: b.decode("latin-1")))
+def test_random_tables_load_or_fail_with_the_typed_error(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        table = Path(tmp) / "random.csv"
+        table.write_text(HEADER + text, encoding="utf-8", errors="surrogateescape")
+        try:
+            rows = load(table)
+        except UnitCostError as error:
+            assert "random.csv" in str(error)
+        else:
+            assert all(r.cost_eur >= 0 and r.unit in {"visit", "day"} for r in rows)
