@@ -1,5 +1,5 @@
-"""`silta evaluate indicators | report`: outcome indicators over the current view, after
-the suppression step (services/evaluation/README.md)."""
+"""`silta evaluate indicators | report | publish`: outcome indicators over the current view,
+after the suppression step (services/evaluation/README.md)."""
 
 from __future__ import annotations
 
