@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 
 from contracts.catalogue import CATALOGUE, EventSpec
 from contracts.envelope import Envelope, schema_uri
+from contracts.indicators import INDICATOR_RECORD_TYPE, IndicatorRecord
 from contracts.systems import SILTA_CANONICAL
 from contracts.timeline import TIMELINE_ENTRY_TYPE, TimelineEntry
 
@@ -47,15 +48,19 @@ def envelope_schema() -> dict[str, Any]:
     }
 
 
-def timeline_schema() -> dict[str, Any]:
-    schema = TypeAdapter(TimelineEntry).json_schema(mode="validation")
+def model_schema(model: Any, type_: str) -> dict[str, Any]:
+    schema = TypeAdapter(model).json_schema(mode="validation")
     return {
         "$schema": DRAFT,
-        "$id": f"{SILTA_CANONICAL}/schemas/v1/{TIMELINE_ENTRY_TYPE}.json",
-        "title": TIMELINE_ENTRY_TYPE,
-        "description": (TimelineEntry.__doc__ or "").strip().split("\n")[0],
+        "$id": f"{SILTA_CANONICAL}/schemas/v1/{type_}.json",
+        "title": type_,
+        "description": (model.__doc__ or "").strip().split("\n")[0],
         **{k: v for k, v in schema.items() if k not in {"title", "description"}},
     }
+
+
+def timeline_schema() -> dict[str, Any]:
+    return model_schema(TimelineEntry, TIMELINE_ENTRY_TYPE)
 
 
 def generate() -> dict[str, dict[str, Any]]:
@@ -63,6 +68,8 @@ def generate() -> dict[str, dict[str, Any]]:
     files = {f"v1/{spec.type}.json": event_schema(spec) for spec in CATALOGUE}
     files["v1/envelope.json"] = envelope_schema()
     files[f"v1/{TIMELINE_ENTRY_TYPE}.json"] = timeline_schema()
+    files[f"v1/{INDICATOR_RECORD_TYPE}.json"] = model_schema(IndicatorRecord,
+                                                             INDICATOR_RECORD_TYPE)
     return files
 
 

@@ -11,6 +11,7 @@ from services.cli import (
     acls,
     contracts,
     deadletter,
+    evaluate,
     export,
     kafka,
     run,
@@ -37,6 +38,7 @@ app.add_typer(contracts.app, name="contracts")
 app.add_typer(deadletter.app, name="deadletter")
 app.add_typer(timeline.app, name="timeline")
 app.add_typer(export.app, name="export")
+app.add_typer(evaluate.app, name="evaluate")
 app.command("run")(run.run)
 app.command("serve")(serve.serve)
 app.command("translate")(translate.translate)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services.simulate import calendar, care, codes, health, social
+from services import workdays
+from services.simulate import care, codes, health, social
 from services.simulate.care import Case
 from services.simulate.track import Track
 
@@ -22,14 +23,14 @@ def adult_path(t: Track) -> None:
         notifier = codes.NOTIFIER_HEALTH
     elif t.chance(0.3):
         notifier = codes.NOTIFIER_RELATIVE
-    noticed = calendar.add_working_days(day0, 1)
+    noticed = workdays.add_working_days(day0, 1)
     received = t.office(noticed)
     notice = t.next_id("ilmoitus")
     t.social(received + dt.timedelta(minutes=t.rng.randint(5, 60)),
              social.notification(notice, "social-services-need-notice", notifier, received),
              task=case.task, process="1", note=f"notice of need for social services "
                                                 f"(notifier {notifier})")
-    opened = t.office(calendar.add_working_days(noticed, t.rng.randint(1, 5)))
+    opened = t.office(workdays.add_working_days(noticed, t.rng.randint(1, 5)))
     care.open_case(t, case, opened)
     done = _assess(t, case, notice, opened.date())
     if t.person.client.health:
@@ -40,12 +41,12 @@ def adult_path(t: Track) -> None:
 
 def _assess(t: Track, case: Case, notice: str, opened: dt.date) -> dt.date | None:
     record = t.next_id("pta")
-    started = t.office(calendar.add_working_days(opened, t.rng.randint(1, 8)))
+    started = t.office(workdays.add_working_days(opened, t.rng.randint(1, 8)))
     t.social(started, social.assessment("started", record, "service-need", started,
                                         based_on=notice),
              task=case.task, process="2", case_id=case.case_id,
              note="service-need assessment started")
-    done = calendar.next_working_day(started.date() + dt.timedelta(days=t.rng.randint(14, 60)))
+    done = workdays.next_working_day(started.date() + dt.timedelta(days=t.rng.randint(14, 60)))
     return care.complete_need_assessment(t, case, record, started, done, notice)
 
 

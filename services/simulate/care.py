@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from services.simulate import calendar, social
+from services import workdays
+from services.simulate import social
 from services.simulate.codes import ServiceKind
 from services.simulate.track import Track
 
@@ -76,7 +77,7 @@ def grant_service(t: Track, case: Case, day: dt.date, kind: ServiceKind,
                                             "Myönnetään palvelu suunnitelman mukaisesti."),
              task=case.task, group="2", process="3", case_id=case.case_id,
              note=f"decision granted: {kind.note}")
-    start_day = calendar.next_working_day(day + dt.timedelta(days=t.rng.randint(*wait_days)))
+    start_day = workdays.next_working_day(day + dt.timedelta(days=t.rng.randint(*wait_days)))
     start = t.office(start_day)
     doc = t.social(start, social.service("started", record, kind, start, None, decision_id),
                    task=case.task, process="4", case_id=case.case_id,
@@ -91,7 +92,7 @@ def grant_service(t: Track, case: Case, day: dt.date, kind: ServiceKind,
 
 
 def end_service(t: Track, case: Case, granted: Granted, day: dt.date) -> None:
-    end = t.office(calendar.next_working_day(day))
+    end = t.office(workdays.next_working_day(day))
     t.social(end, social.service("ended", granted.record, granted.kind, granted.start, end,
                                  granted.decision_id),
              task=case.task, process="4", case_id=case.case_id,
@@ -107,7 +108,7 @@ def measure_series(t: Track, case: Case, first: dt.date, until: dt.date,
     while day < min(until, t.config.end):
         for role in roles:
             score = max(0.0, min(10.0, level[role] + course * round_no + t.rng.uniform(-.5, .5)))
-            _measure(t, case, calendar.next_working_day(day), role, score)
+            _measure(t, case, workdays.next_working_day(day), role, score)
         day += dt.timedelta(weeks=t.rng.randint(6, 12))
         round_no += 1
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services.simulate import calendar, care, codes, health, social
+from services import workdays
+from services.simulate import care, codes, health, social
 from services.simulate.care import Case
 from services.simulate.track import Track
 
@@ -20,7 +21,7 @@ def child_path(t: Track) -> None:
     case = Case(codes.CHILD_WELFARE)
     day0 = t.start_day()
     notifier = _notifier(t, day0)
-    received = t.office(day0, 7, 16) if calendar.is_working_day(day0) else t.anytime(day0)
+    received = t.office(day0, 7, 16) if workdays.is_working_day(day0) else t.anytime(day0)
     if notifier == codes.NOTIFIER_HEALTH and t.person.client.health:
         health.emergency_visit(t, received - dt.timedelta(hours=t.rng.randint(6, 40)),
                                t.rng.choice(codes.CHILD_EMERGENCY), health.CHILD_EMERGENCY)
@@ -42,7 +43,7 @@ def _age(t: Track, day: dt.date) -> int:
 
 
 def _notifier(t: Track, day: dt.date) -> str:
-    if not calendar.is_working_day(day) or t.chance(0.15):
+    if not workdays.is_working_day(day) or t.chance(0.15):
         return codes.NOTIFIER_POLICE
     return t.rng.choice((codes.NOTIFIER_SCHOOL, codes.NOTIFIER_SCHOOL, codes.NOTIFIER_HEALTH,
                          codes.NOTIFIER_RELATIVE))
@@ -67,8 +68,8 @@ def _notify(t: Track, case: Case, day0: dt.date, received: dt.datetime, notifier
 def _decide(t: Track, case: Case, day0: dt.date, notification: str) -> dt.date | None:
     """The decision on starting the assessment; None when no assessment follows."""
     used = t.rng.randint(8, 16) if t.chance(LATE_DECISION) else t.rng.randint(1, 7)
-    decided = calendar.add_working_days(day0, used)
-    t.deadline("cw-decision-7wd", day0, calendar.add_working_days(day0, 7), decided)
+    decided = workdays.add_working_days(day0, used)
+    t.deadline("cw-decision-7wd", day0, workdays.add_working_days(day0, 7), decided)
     start = not t.chance(0.1)
     outcome = "assessment-started" if start else "no-assessment"
     t.social(t.office(decided, 8, 11),
@@ -83,17 +84,17 @@ def _assess(t: Track, case: Case, day0: dt.date, decided: dt.date,
             notification: str) -> dt.date | None:
     """The child-welfare assessment; returns its completion day when support is needed."""
     record = t.next_id("lsselvitys")
-    started = t.office(calendar.add_working_days(decided, t.rng.randint(1, 3)))
+    started = t.office(workdays.add_working_days(decided, t.rng.randint(1, 3)))
     t.social(started, social.assessment("started", record, "child-welfare", started,
                                         based_on=notification),
              task=case.task, process="2", case_id=case.case_id, note="assessment started")
-    due = calendar.add_months(day0, 3)
+    due = workdays.add_months(day0, 3)
     if t.chance(LATE_ASSESSMENT):
-        done = calendar.next_working_day(due + dt.timedelta(days=t.rng.randint(7, 45)))
+        done = workdays.next_working_day(due + dt.timedelta(days=t.rng.randint(7, 45)))
     else:
         earliest = started.date() + dt.timedelta(days=14)
         latest = max(earliest, due - dt.timedelta(days=3))
-        done = calendar.previous_working_day(
+        done = workdays.previous_working_day(
             earliest + dt.timedelta(days=t.rng.randint(0, (latest - earliest).days)))
         done = max(done, started.date())
     t.deadline("cw-assessment-3m", day0, due, done)

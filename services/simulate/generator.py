@@ -12,7 +12,8 @@ import datetime as dt
 import random
 from collections.abc import Callable
 
-from services.simulate import calendar, faults
+from services import workdays
+from services.simulate import faults
 from services.simulate.adult import adult_path
 from services.simulate.child import child_path
 from services.simulate.model import Deadline, SimConfig, SimMessage, Simulation
@@ -39,7 +40,7 @@ def build(config: SimConfig) -> Simulation:
         PATHS[person.client.profile](track)
         drafts += track.drafts
         deadlines += track.deadlines
-    end = calendar.local(config.end, 0)
+    end = workdays.local(config.end, 0)
     # A stable sort: simultaneous messages keep client order, then path order.
     valid = sorted((d for d in drafts if d.at < end), key=lambda d: d.at)
     hetus = {p.label: p.hetu for p in people}

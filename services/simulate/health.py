@@ -9,7 +9,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.simulate import calendar, fhir, hl7
+from services import workdays
+from services.simulate import fhir, hl7
 from services.simulate.codes import Dx, Lab
 from services.simulate.hl7 import LEGACY, MODERN, Result, Visit
 from services.simulate.track import Track
@@ -69,7 +70,7 @@ def inpatient_stay(t: Track, when: dt.datetime, ward: Ward, admit_dx: Dx,
                    more_dx: Sequence[Dx], days: int, transfer: Ward | None = None,
                    labs: Sequence[Lab] = (), abnormal: bool = False) -> dt.datetime:
     """A stay of `days` nights; returns the discharge time."""
-    left = calendar.local(when.date() + dt.timedelta(days=days), t.rng.randint(10, 15),
+    left = workdays.local(when.date() + dt.timedelta(days=days), t.rng.randint(10, 15),
                           t.rng.choice((0, 15, 30, 45)))
     if _uses_hl7(t):
         _hl7_stay(t, when, left, ward, admit_dx, more_dx, transfer, labs, abnormal)
@@ -182,7 +183,7 @@ def _fhir_send(t: Track, when: dt.datetime, key: str, resources: list[fhir.Json]
         return
     kind = t.rng.choice(("transaction", "collection", "message"))
     if kind != "message" and t.chance(0.5):
-        registered = calendar.local(t.config.start - dt.timedelta(days=30 + t.person.no % 300),
+        registered = workdays.local(t.config.start - dt.timedelta(days=30 + t.person.no % 300),
                                     9)
         resources = [fhir.patient(t.person, registered), *resources]
     body = fhir.bundle(kind, resources, t.next_id("bundle"), when, t.rng)
@@ -215,7 +216,7 @@ def outpatient_series(t: Track, first: dt.date, count: int, every_days: int, dx:
                       ward: Ward) -> None:
     hl7_clinic = _uses_hl7(t)  # a clinic sends all its visits over one interface
     for n in range(count):
-        day = calendar.next_working_day(first + dt.timedelta(days=n * every_days))
+        day = workdays.next_working_day(first + dt.timedelta(days=n * every_days))
         start = t.office(day, 8, 15)
         end = start + dt.timedelta(minutes=t.rng.choice((45, 60, 90)))
         diagnoses = [dx] if n == 0 else []

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services.simulate import calendar, care, codes, health, social
+from services import workdays
+from services.simulate import care, codes, health, social
 from services.simulate.care import Case
 from services.simulate.track import Track
 
@@ -18,13 +19,13 @@ def older_path(t: Track) -> None:
     case = Case(codes.OLDER_PEOPLE)
     day0 = t.start_day()
     notifier = codes.NOTIFIER_RELATIVE
-    noticed = calendar.next_working_day(day0)
+    noticed = workdays.next_working_day(day0)
     if t.person.client.health:
         left = _stay(t, t.anytime(day0))
         notifier = codes.NOTIFIER_HEALTH
-        noticed = calendar.previous_working_day(left.date() - dt.timedelta(
+        noticed = workdays.previous_working_day(left.date() - dt.timedelta(
             days=t.rng.randint(0, 2)))
-        noticed = calendar.next_working_day(max(noticed, day0))
+        noticed = workdays.next_working_day(max(noticed, day0))
     received = t.office(noticed, 9, 14)
     notice = t.next_id("ilmoitus")
     t.social(received + dt.timedelta(minutes=t.rng.randint(5, 90)),
@@ -49,8 +50,8 @@ def _stay(t: Track, when: dt.datetime) -> dt.datetime:
 
 def _assess(t: Track, case: Case, noticed: dt.date, notice: str) -> dt.date | None:
     used = t.rng.randint(8, 20) if t.chance(LATE_START) else t.rng.randint(1, 7)
-    start_day = calendar.add_working_days(noticed, used)
-    t.deadline("older-assessment-7wd", noticed, calendar.add_working_days(noticed, 7),
+    start_day = workdays.add_working_days(noticed, used)
+    t.deadline("older-assessment-7wd", noticed, workdays.add_working_days(noticed, 7),
                start_day)
     care.open_case(t, case, t.office(start_day, 8, 9))
     record = t.next_id("pta")
@@ -59,7 +60,7 @@ def _assess(t: Track, case: Case, noticed: dt.date, notice: str) -> dt.date | No
                                         based_on=notice),
              task=case.task, process="2", case_id=case.case_id,
              note=f"service-need assessment started after {used} working days")
-    done = calendar.next_working_day(start_day + dt.timedelta(days=t.rng.randint(7, 40)))
+    done = workdays.next_working_day(start_day + dt.timedelta(days=t.rng.randint(7, 40)))
     return care.complete_need_assessment(t, case, record, started, done, notice)
 
 

@@ -8,7 +8,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from services.simulate import calendar, codes, social
+from services import workdays
+from services.simulate import codes, social
 from services.simulate.fhir import dumps
 from services.simulate.model import Deadline, SimConfig
 from services.simulate.people import Person
@@ -51,11 +52,11 @@ class Track:
             days=self.rng.randint(0, max(0, int(self.config.days * spread))))
 
     def office(self, day: dt.date, earliest: int = 8, latest: int = 15) -> dt.datetime:
-        return calendar.local(day, self.rng.randint(earliest, latest),
+        return workdays.local(day, self.rng.randint(earliest, latest),
                               self.rng.choice((0, 5, 10, 15, 20, 30, 40, 45, 50)))
 
     def anytime(self, day: dt.date) -> dt.datetime:
-        return calendar.local(day, self.rng.randint(0, 23), self.rng.randint(0, 59))
+        return workdays.local(day, self.rng.randint(0, 23), self.rng.randint(0, 59))
 
     def latency(self, moment: dt.datetime) -> dt.datetime:
         """When the source sends a record made at `moment`."""

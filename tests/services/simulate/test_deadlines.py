@@ -11,7 +11,7 @@ import holidays
 from dateutil.relativedelta import relativedelta
 
 from services.simulate import Simulation
-from services.simulate.calendar import (
+from services.workdays import (
     add_months,
     add_working_days,
     is_working_day,

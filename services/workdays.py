@@ -1,4 +1,5 @@
-"""Finnish working days and month deadlines, as the statutory deadlines count them.
+"""Finnish working days and month deadlines, as the statutory deadlines count them: one
+implementation for the simulator (services/simulate) and the indicators (services/evaluation).
 
 Lastensuojelulaki 26 § and Sosiaalihuoltolaki 36 § count arkipäivät: the day the matter
 came in is not counted, and Saturdays, Sundays and public holidays are not working days.
