@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import Field
 
-from services.cli.export import _local_store
+from services.cli.export import local_store
 from services.errors import ConfigError
 from services.settings import SiltaSettings
 
@@ -21,7 +21,7 @@ app = typer.Typer(help="Outcome indicators across social and health care: deadli
 
 
 class EvaluateSettings(SiltaSettings):
-    store_url: str = Field(default_factory=_local_store,
+    store_url: str = Field(default_factory=local_store,
                            description="the timeline store to read; default: the store "
                            "`silta run` (make demo) keeps")
     evaluation_min_cell: int = Field(5, ge=1, description="cells counting fewer individuals "

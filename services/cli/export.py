@@ -24,14 +24,14 @@ class Source(StrEnum):
     api = "api"
 
 
-def _local_store() -> str:
+def local_store() -> str:
     from deploy.local.broker import cache_root
 
     return f"sqlite:///{cache_root() / 'run' / 'silta' / 'timeline.sqlite3'}"
 
 
 class ExportSettings(SiltaSettings):
-    store_url: str = Field(default_factory=_local_store,
+    store_url: str = Field(default_factory=local_store,
                            description="the timeline store to read (source store); default: "
                            "the store `silta run` (make demo) keeps")
     export_api_url: str = Field("http://127.0.0.1:8080", description="query API (source api)")

@@ -114,5 +114,5 @@ def test_per_source_tokens_come_from_a_json_file(tmp_path: Path,
     settings = HttpIngestSettings()
     assert settings.http_tokens["social-cis"].get_secret_value() == "tok-Qm31aaaaaaaaaaaaaaaa"
     tokens.write_text("social-cis=tok-Qm31")
-    with pytest.raises(ConfigError, match="SILTA_HTTP_TOKENS_FILE .*not a JSON object"):
+    with pytest.raises(ConfigError, match=r"SILTA_HTTP_TOKENS_FILE .*not a JSON object"):
         HttpIngestSettings()
