@@ -8,8 +8,12 @@ in those encoding characters); Silta's own text is HL7-escaped.
 Where the reason goes depends on the version, because the segments changed:
 - MSA-3 (text message) carries `code at location: reason` up to 2.6; 2.7 withdrew it;
 - ERR up to 2.4 has one field, ERR-1 (segment^sequence^field^code&text&HL70357);
-- ERR from 2.5 has ERR-2 location, ERR-3 HL7 error code (table 0357), ERR-4 severity,
-  ERR-5 Silta's error code and ERR-7 the reason.
+- ERR from 2.5 has ERR-2 location (segment^sequence^field^repetition^component), ERR-3
+  the HL7 error code (table 0357), ERR-4 severity, ERR-5 Silta's error code, ERR-7 the
+  diagnosis (`code at location: reason`) and ERR-8 what the sender should do.
+
+A location that names no segment (an empty frame, a message-wide problem) is given as
+`MSH^1`: the message its header identifies.
 
 A frame that is not HL7 has no header to mirror: its ACK uses `|^~\\&`, version 2.5.1 and
 an empty MSA-2.
@@ -30,9 +34,13 @@ from services.gateways.mllp.header import BYTES_CHARSET, ReceivedHeader
 DEFAULT_VERSION = "2.5.1"
 _HL7_ERRORS = {  # HL7 table 0357
     "100": "Segment sequence error", "101": "Required field missing",
-    "102": "Data type error", "207": "Application internal error",
+    "102": "Data type error", "103": "Table value not found",
+    "200": "Unsupported message type", "201": "Unsupported event code",
+    "203": "Unsupported version id", "207": "Application internal error",
 }
-_LOCATION = re.compile(r"([A-Z][A-Z0-9]{2})(?:\[(\d+)\])?(?:-(\d+))?")
+# Adapter locations: `PID-3[1].1`, `OBX[2]-5`, `DG1-3.3`, `MSH-9`, `PID` (adapters/errors.py).
+_LOCATION = re.compile(
+    r"([A-Z][A-Z0-9]{2})(?:\[(\d+)\])?(?:-(\d+)(?:\[(\d+)\])?(?:\.(\d+))?)?(?=$|[ ,.])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NO_HEADER = ReceivedHeader(
     encoding=Encoding(), encoding_characters="^~\\&", sending_application="",
@@ -114,15 +122,40 @@ def _msa(h: ReceivedHeader, code: AckCode, refusal: Refusal | None,
     return h.encoding.field.join(fields)
 
 
+def error_location(refusal: Refusal) -> list[str]:
+    """ERR-2 components: segment id, sequence, field, repetition, component."""
+    if refusal.erl:
+        return list(refusal.erl)
+    match = _LOCATION.match(refusal.location)
+    if match is None:
+        return ["MSH", "1"]
+    segment, sequence, field, repetition, component = match.groups()
+    parts = [segment, sequence or "1", field or "", repetition or ("1" if component else ""),
+             component or ""]
+    while parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+def _user_message(refusal: Refusal) -> str:
+    if refusal.ack_code == "AR":
+        return f"Not stored: {refusal.reason}."
+    what = _HL7_ERRORS.get(refusal.hl7_error, "Error")
+    where = f" at {refusal.location}" if refusal.location else ""
+    return (f"{what}{where}: {refusal.reason}. Correct it in the sending system; the same "
+            "message sent again unchanged is refused again.")
+
+
 def _err(refusal: Refusal, enc: Encoding, version: tuple[int, int]) -> str:
     c, s = enc.component, enc.subcomponent
     hl7_code = refusal.hl7_error
     hl7_text = _HL7_ERRORS.get(hl7_code, "")
-    match = _LOCATION.fullmatch(refusal.location)
-    where = [match.group(1), match.group(2) or "1", match.group(3) or ""] if match else []
+    where = [escape(part, enc) for part in error_location(refusal)]
     if version < (2, 5):
-        eld = c.join([*(where or ["", "", ""]), s.join([hl7_code, hl7_text, "HL70357"])])
+        where = [*where, "", "", ""][:3]
+        eld = c.join([*where, s.join([hl7_code, hl7_text, "HL70357"])])
         return enc.field.join(["ERR", eld])
     fields = ["ERR", "", c.join(where), c.join([hl7_code, hl7_text, "HL70357"]), "E",
-              escape(refusal.code, enc), "", escape(str(refusal), enc)]
+              escape(refusal.code, enc), "", escape(str(refusal), enc),
+              escape(_user_message(refusal), enc)]
     return enc.field.join(fields)

@@ -25,12 +25,16 @@ from aiokafka.errors import (
     RecordTooLargeError,
 )
 
+from adapters.registry import adapter_version
+from services.deadletter import DeadLetterReason, to_deadletter
 from services.gateways.mllp.errors import MessageRejected, Refusal, StoreUnavailable
 from services.gateways.mllp.header import BYTES_CHARSET
 from services.gateways.mllp.settings import MllpSettings
+from services.gateways.mllp.validation import HETU_SHAPED
 from services.kafka.topics import SourceSpec
 
 CONTENT_TYPE = b"application/hl7-v2"
+STAGE = "mllp-gateway"  # silta-dl-stage of the dead letters the gateway writes
 _HEADROOM = 64 * 1024  # record headers and batch overhead on top of the largest frame
 _TOO_LARGE = (MessageSizeTooLargeError, RecordTooLargeError)
 
@@ -39,21 +43,27 @@ Delivery = asyncio.Future[Any]
 
 @dataclass(frozen=True, slots=True)
 class RawRecord:
+    topic: str
     value: bytes
     key: bytes
     headers: list[tuple[str, bytes]]
     ce_id: str
+    # What to_deadletter reads of a consumed record: this one never reached its topic.
+    partition: int = -1
+    offset: int = -1
 
 
 def raw_record(source: SourceSpec, payload: bytes, control_id: str,
                received_at: dt.datetime) -> RawRecord:
-    """The record for one message: the bytes as received, keyed by MSH-10 (else the ce_id)."""
+    """The record for one message: the bytes as received, keyed by MSH-10 (else the ce_id,
+    and always the ce_id when MSH-10 looks like an identity code)."""
     # Deterministic, so a re-sent message (a retry after AR, or after a lost ACK) carries
     # the same id and the pipeline recognises it.
     ce_id = hashlib.sha256(source.id.encode() + b"\x1f" + payload).hexdigest()[:32]
-    record_id = control_id.strip()
+    record_id = "" if HETU_SHAPED.search(control_id) else control_id.strip()
     time = received_at.astimezone(dt.UTC).isoformat(timespec="milliseconds")
     return RawRecord(
+        topic=source.topic,
         value=payload,
         key=record_id.encode(BYTES_CHARSET) if record_id else ce_id.encode(),
         headers=[
@@ -66,6 +76,16 @@ def raw_record(source: SourceSpec, payload: bytes, control_id: str,
         ],
         ce_id=ce_id,
     )
+
+
+def dead_letter(record: RawRecord, refusal: Refusal, topic: str) -> RawRecord:
+    """The dead letter for a message answered AE: its raw record (so a redrive sends it to
+    the raw topic) with the reason the sender was given."""
+    reason = DeadLetterReason(refusal.code, refusal.location, refusal.reason, STAGE,
+                              adapter_version("hl7v2"))
+    letter = to_deadletter(record, reason, topic)
+    return RawRecord(topic, letter.value, letter.key or record.ce_id.encode(),
+                     list(letter.headers), record.ce_id)
 
 
 def _unavailable(what: str) -> StoreUnavailable:
@@ -107,7 +127,7 @@ class RawSink:
         """Hand the record to the producer; the returned future settles on the broker's answer."""
         producer = await self._ensure()
         try:
-            return await producer.send(self.topic, record.value, key=record.key,
+            return await producer.send(record.topic, record.value, key=record.key,
                                        headers=record.headers)
         except _TOO_LARGE:
             raise MessageRejected("kafka.record.too-large", "",
@@ -115,8 +135,9 @@ class RawSink:
         except KafkaError as exc:
             raise _unavailable(f"Kafka did not take the record ({type(exc).__name__})") from exc
 
-    async def check(self) -> str | None:
-        """Readiness: None when the broker answers and knows the raw topic, else why not."""
+    async def check(self, *topics: str) -> str | None:
+        """Readiness: None when the broker answers and knows the raw topic (and `topics`),
+        else why not."""
         try:
             producer = await self._ensure()
             metadata = await asyncio.wait_for(producer.client.fetch_all_metadata(), 3.0)
@@ -124,8 +145,9 @@ class RawSink:
             return f"kafka: {self._last_error}"
         except (KafkaError, OSError, TimeoutError) as exc:
             return f"kafka: no metadata answer ({type(exc).__name__})"
-        if self.topic not in metadata.topics():
-            return f"kafka: topic {self.topic} does not exist (run `silta topics apply`)"
+        missing = [t for t in (self.topic, *topics) if t not in metadata.topics()]
+        if missing:
+            return f"kafka: topic {missing[0]} does not exist (run `silta topics apply`)"
         return None
 
     async def stop(self) -> None:
