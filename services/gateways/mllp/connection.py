@@ -32,7 +32,7 @@ from typing import Any
 from services.gateways.mllp.ack import AckCode, AckIdentity, build_ack
 from services.gateways.mllp.errors import MessageRejected, Refusal, StoreUnavailable
 from services.gateways.mllp.framing import Event, FrameDecoder, Oversized, Skipped, frame
-from services.gateways.mllp.header import ReceivedHeader, header_of_head, inspect
+from services.gateways.mllp.header import ReceivedHeader, header_of_head
 from services.gateways.mllp.metrics import MllpMetrics
 from services.gateways.mllp.settings import MllpSettings
 from services.gateways.mllp.sink import (
@@ -42,7 +42,7 @@ from services.gateways.mllp.sink import (
     delivery_refusal,
     raw_record,
 )
-from services.gateways.mllp.validation import check_header, safe_control_id, translate_check
+from services.gateways.mllp.validation import judge, safe_control_id
 
 READ_BYTES = 64 * 1024
 _LOGGED_ID_CHARS = 64
@@ -87,6 +87,7 @@ class Connection:
         self._writer = writer
         self._ctx = ctx
         self._settings = ctx.settings
+        self._translate = ctx.settings.mllp_ack_after == "validation"
         self._queue: asyncio.Queue[Pending | None] = asyncio.Queue(
             maxsize=ctx.settings.mllp_max_in_flight)
         self._unanswered = 0
@@ -216,16 +217,11 @@ class Connection:
 
     async def _accept(self, payload: bytes, now: float) -> Pending:
         received = dt.datetime.now(dt.UTC)
-        inspection = inspect(payload)
-        header = inspection.header
-        item = Pending(now, len(payload), header, inspection.rejection)
-        if header is not None and item.rejection is None:
-            item.rejection = check_header(header)
-        if (header is not None and item.rejection is None
-                and self._settings.mllp_ack_after == "validation"):
-            item.rejection = translate_check(payload, header, self._ctx.sink.source, received)
-        record = raw_record(self._ctx.sink.source, payload,
-                            header.control_id if header else "", received)
+        source = self._ctx.sink.source
+        judged = judge(payload, source, self._translate, received)
+        header = judged.header
+        item = Pending(now, len(payload), header, judged.rejection)
+        record = raw_record(source, payload, header.control_id if header else "", received)
         item.ce_id = record.ce_id
         if item.rejection is not None:
             if not payload.strip():

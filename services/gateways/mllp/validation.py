@@ -17,7 +17,7 @@ from adapters.base import SourceInfo
 from adapters.errors import TranslationError
 from adapters.registry import translator
 from services.gateways.mllp.errors import MessageRejected
-from services.gateways.mllp.header import ReceivedHeader
+from services.gateways.mllp.header import Inspection, ReceivedHeader, inspect
 from services.kafka.topics import SourceSpec
 
 # Wider than a valid HETU (any check character, either case): a mistyped identity code
@@ -55,6 +55,21 @@ def safe_control_id(header: ReceivedHeader | None) -> str:
     return header.control_id.strip()
 
 
+def judge(payload: bytes, source: SourceSpec, translate: bool,
+          received_at: dt.datetime) -> Inspection:
+    """Everything the gateway checks of one complete frame, in order: that it is HL7 it can
+    store and answer (header.py), the MSH fields an answer needs, and with `translate` that
+    the adapter translates it. Never raises for bad input."""
+    inspection = inspect(payload)
+    header, rejection = inspection.header, inspection.rejection
+    if header is None or rejection is not None:
+        return inspection
+    rejection = check_header(header)
+    if rejection is None and translate:
+        rejection = translate_check(payload, header, source, received_at)
+    return Inspection(header, rejection)
+
+
 def check_header(header: ReceivedHeader) -> MessageRejected | None:
     """The MSH fields every answer needs: a type, a control id to echo, a version."""
     if not header.message_code or not header.trigger:
@@ -67,7 +82,7 @@ def check_header(header: ReceivedHeader) -> MessageRejected | None:
         return MessageRejected("hl7.control-id.identity-code", "MSH-10", "a message control "
                                "id that is not a personal identity code (value not shown); "
                                "use the sending system's own message number", "102")
-    if header.version_number is None:
+    if not header.version.strip():
         return MessageRejected("hl7.field.missing", "MSH-12", "an HL7 version id, e.g. 2.5.1",
                                "101")
     return None
