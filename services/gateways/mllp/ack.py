@@ -49,9 +49,13 @@ _NO_HEADER = ReceivedHeader(
 
 
 class AckCode(StrEnum):
-    AA = "AA"  # stored durably in Kafka
-    AE = "AE"  # cannot be stored as sent: fix the message, do not resend it unchanged
+    AA = "AA"  # translated and stored durably in Kafka
+    AE = "AE"  # cannot be accepted as sent: fix the message, do not resend it unchanged
     AR = "AR"  # not stored now (Kafka unavailable): send it again
+    # Enhanced mode, commit (accept) acknowledgements: whether the bytes are stored.
+    CA = "CA"  # stored (in the raw topic, or with its reason on the dead-letter topic)
+    CE = "CE"  # cannot be stored as sent (empty, over the size limit)
+    CR = "CR"  # not stored now (Kafka unavailable): send it again
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +68,58 @@ class AckIdentity:
 
 def build_ack(header: ReceivedHeader | None, code: AckCode, refusal: Refusal | None = None,
               identity: AckIdentity = AckIdentity(), *, control_id: str | None = None,
-              now: dt.datetime | None = None) -> bytes:
-    """The ACK message (without MLLP framing), encoded byte for byte like the MSH it answers."""
+              now: dt.datetime | None = None, application: bool = False) -> bytes:
+    """The ACK message (without MLLP framing), encoded byte for byte like the MSH it answers.
+
+    `application`: an enhanced-mode application acknowledgement, itself a message, whose
+    MSH-15/16 (NE, NE) ask the sender not to acknowledge it in turn."""
     h = header or _NO_HEADER
     enc = h.encoding
     version = h.version_number or (2, 5)
     segments = [
-        _msh(h, identity, version, control_id or new_control_id(), now or dt.datetime.now(dt.UTC)),
+        _msh(h, identity, version, control_id or new_control_id(), now or dt.datetime.now(dt.UTC),
+             application),
         _msa(h, code, refusal, version),
     ]
     if refusal is not None:
         segments.append(_err(refusal, enc, version))
     return "".join(segment + "\r" for segment in segments).encode(BYTES_CHARSET, "replace")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    code: AckCode
+    refusal: Refusal | None
+    application: bool = False  # an enhanced-mode application acknowledgement
+
+
+_COMMIT = {AckCode.AR: AckCode.CR, AckCode.AE: AckCode.CE}
+
+
+def answers(header: ReceivedHeader | None, code: AckCode, refusal: Refusal | None,
+            committed: bool) -> list[Answer]:
+    """What to send for one message, in order.
+
+    Original mode (MSH-15 and MSH-16 empty): the one ACK. Enhanced mode: a commit
+    acknowledgement (CA when the bytes are stored, in the raw topic or with their reason on
+    the dead-letter topic; CR when Kafka did not take them; CE when they cannot be stored),
+    as MSH-15 asks; then, for a stored message, the application acknowledgement (AA or AE)
+    as MSH-16 asks. AL always, NE never, ER only on an error, SU only on success; an empty
+    one of the two means AL."""
+    if header is None or not header.enhanced:
+        return [Answer(code, refusal)]
+    commit = AckCode.CA if committed else _COMMIT.get(code, AckCode.CE)
+    out = []
+    if _wanted(header.accept_ack, commit is AckCode.CA):
+        out.append(Answer(commit, None if committed else refusal))
+    if committed and _wanted(header.application_ack, code is AckCode.AA):
+        out.append(Answer(code, refusal, application=True))
+    return out
+
+
+def _wanted(rule: str, success: bool) -> bool:
+    return (rule in ("", "AL") or (rule == "SU" and success)
+            or (rule == "ER" and not success))
 
 
 def new_control_id() -> str:
@@ -95,7 +139,7 @@ def escape(text: str, enc: Encoding) -> str:
 
 
 def _msh(h: ReceivedHeader, identity: AckIdentity, version: tuple[int, int], control_id: str,
-         now: dt.datetime) -> str:
+         now: dt.datetime, application: bool) -> str:
     enc = h.encoding
     c = enc.component
     message_type = "ACK"
@@ -109,8 +153,11 @@ def _msh(h: ReceivedHeader, identity: AckIdentity, version: tuple[int, int], con
         now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S") + "+0000", "",
         message_type, control_id, h.processing_id or "P", h.version or DEFAULT_VERSION,
     ]
+    ack_types = ["NE", "NE"] if application else ["", ""]  # MSH-15, MSH-16
     if h.charset:
-        fields += ["", "", "", "", "", h.charset]  # MSH-13..17 empty, MSH-18
+        fields += ["", "", *ack_types, "", h.charset]  # MSH-13..18
+    elif application:
+        fields += ["", "", *ack_types]
     return "MSH" + enc.field + enc.field.join(fields)
 
 

@@ -29,7 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.gateways.mllp.ack import AckCode, AckIdentity, build_ack
+from services.gateways.mllp.ack import AckCode, AckIdentity, Answer, answers, build_ack
 from services.gateways.mllp.errors import MessageRejected, Refusal, StoreUnavailable
 from services.gateways.mllp.framing import Event, FrameDecoder, Oversized, Skipped, frame
 from services.gateways.mllp.header import ReceivedHeader, header_of_head
@@ -245,9 +245,11 @@ class Connection:
         while (item := await self._queue.get()) is not None:
             try:
                 code, refusal = await self._settle(item)
-                if not self._broken:
-                    await self._write_ack(item, code, refusal)
-                    self._last_activity = asyncio.get_running_loop().time()
+                committed = item.delivery is not None and item.failure is None
+                for answer in answers(item.header, code, refusal, committed):
+                    if not self._broken:
+                        await self._write_ack(item, answer)
+                        self._last_activity = asyncio.get_running_loop().time()
                 self._acknowledged(item, code, refusal)
             except Exception:
                 # Keep draining the queue so the reader never blocks on a dead writer.
@@ -277,8 +279,9 @@ class Connection:
             return AckCode.AA, None
         return AckCode(refusal.ack_code), refusal
 
-    async def _write_ack(self, item: Pending, code: AckCode, refusal: Refusal | None) -> None:
-        ack = build_ack(item.header, code, refusal, self._ctx.identity)
+    async def _write_ack(self, item: Pending, answer: Answer) -> None:
+        ack = build_ack(item.header, answer.code, answer.refusal, self._ctx.identity,
+                        application=answer.application)
         try:
             self._writer.write(frame(ack))
             async with asyncio.timeout(self._settings.mllp_idle_timeout):
