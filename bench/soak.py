@@ -44,6 +44,7 @@ import httpx
 
 from bench.timing import environment, kafka_broker, write
 from contracts.hetu import make_hetu
+from deploy.local.broker import free_port
 from services.deadletter import from_deadletter
 from services.kafka.reading import read_topic
 from services.simulate import SimConfig, generate
@@ -53,6 +54,8 @@ MESSAGES_PER_CLIENT = 23  # what the simulator makes on average (SimConfig defau
 MIB = 1024 * 1024
 _TOKENS = re.compile(r"tokens per source: (.+)$", re.MULTILINE)
 _HEALTH = re.compile(r"health/metrics (.+)$", re.MULTILINE)
+_PORTS = ("SILTA_MLLP_PORT", "SILTA_MLLP_HTTP_PORT", "SILTA_HTTP_INGEST_PORT",
+          "SILTA_INGEST_HTTP_PORT", "SILTA_TIMELINE_HTTP_PORT", "SILTA_API_PORT")
 
 
 def hostile(rng: random.Random, count: int) -> list[tuple[str, str, bytes]]:
@@ -205,7 +208,9 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="silta-soak-"))
     mllp, http, total = _plan(args.inputs, args.seed)
     with kafka_broker() as (bootstrap, broker_note):
-        env = os.environ | {
+        # Free ports of its own, so a `silta run` already on this machine is left alone.
+        ports = {name: str(free_port()) for name in _PORTS}
+        env = os.environ | ports | {
             "SILTA_KAFKA_BOOTSTRAP": bootstrap, "SILTA_PSEUDONYM_KEY": secrets.token_hex(32),
             "SILTA_STORE_URL": f"sqlite:///{folder / 'timeline.sqlite3'}",
             "SILTA_LOG_LEVEL": "WARNING"}
@@ -213,7 +218,7 @@ def main() -> None:
         with silta_run(env, folder / "silta-run.log") as (process, out):
             tokens, endpoints = _pairs(_TOKENS, out, "="), _pairs(_HEALTH, out, " ")
             baseline = _rss(process.pid)
-            traffic = Traffic(2575, endpoints.get("http-ingest", "http://127.0.0.1:8090"), tokens)
+            traffic = Traffic(int(ports["SILTA_MLLP_PORT"]), endpoints["http-ingest"], tokens)
             started = time.monotonic()
             asyncio.run(asyncio.wait_for(_send(traffic, mllp, http, args.connections),
                                          args.max_seconds))

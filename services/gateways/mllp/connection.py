@@ -163,16 +163,19 @@ class Connection:
             self._stats.bytes += len(data)
             self._ctx.metrics.received_bytes_one.inc(len(data))
             events = decoder.feed(data)
-            now = loop.time()
-            if not decoder.in_frame:
-                frame_started = None
-            elif frame_started is None or any(not isinstance(e, Skipped) for e in events):
-                frame_started = now  # a frame began in this read
-            if decoder.in_frame or any(not isinstance(e, Skipped) for e in events):
-                self._last_activity = now  # junk between frames is not activity
             for event in events:
                 if not await self._handle(event) or self._closing:
                     return
+            # After handling: time spent waiting for room in the in-flight queue is ours,
+            # not the sender's, and must not count against its frame.
+            now = loop.time()
+            ended = any(not isinstance(e, Skipped) for e in events)
+            if not decoder.in_frame:
+                frame_started = None
+            elif frame_started is None or ended:
+                frame_started = now  # a frame began in this read
+            if decoder.in_frame or ended:
+                self._last_activity = now  # junk between frames is not activity
 
     def _frame_timed_out(self, pending_bytes: int) -> None:
         metrics = self._ctx.metrics
