@@ -17,8 +17,8 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from aiokafka.structs import RecordMetadata
 
 from services.gateways.http.errors import BrokerUnavailable, RecordTooLarge
-from services.gateways.http.records import RawRecord
 from services.gateways.http.settings import HttpIngestSettings
+from services.gateways.raw import RawRecord
 from services.logging import get_logger
 
 _HEADROOM = 64 * 1024  # key, headers and batch framing on top of the largest body

@@ -29,8 +29,9 @@ from services.gateways.http.errors import BrokerUnavailable, RecordTooLarge
 from services.gateways.http.metrics import IngestMetrics
 from services.gateways.http.models import IngestAccepted, request_body
 from services.gateways.http.producer import RawProducer
-from services.gateways.http.records import build_record
+from services.gateways.http.records import record_id
 from services.gateways.http.settings import HttpIngestSettings
+from services.gateways.raw import raw_record
 from services.kafka.topics import SourceSpec, TopicsFile
 from services.logging import get_logger
 from services.observability.http import ApiError, error_responses, reject_unknown_query
@@ -136,7 +137,7 @@ async def _ingest(gw: Gateway, request: Request, source_id: str,
     document = parse_object(body)
     received = dt.datetime.now(dt.UTC)
     validated = await _validate(source, body, received) if validate else False
-    record = build_record(source, body, document, media, received)
+    record = raw_record(source, body, media, received, record_id(source.format, document))
     started = time.perf_counter()
     try:
         metadata = await gw.producer.send(record)

@@ -1,4 +1,5 @@
-"""Writing received messages to the source's raw topic, and the raw-record conventions.
+"""Writing received messages to the source's raw topic (records as services/gateways/raw.py
+builds them), and the dead letters of messages answered AE.
 
 One idempotent producer (`acks=all`) serves every connection. It is started lazily and
 again after a failure, so the gateway listens (and answers AR) while Kafka is away instead
@@ -13,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -27,13 +26,14 @@ from aiokafka.errors import (
 
 from adapters.registry import adapter_version
 from services.deadletter import DeadLetterReason, to_deadletter
+from services.gateways import raw
 from services.gateways.mllp.errors import MessageRejected, Refusal, StoreUnavailable
 from services.gateways.mllp.header import BYTES_CHARSET
 from services.gateways.mllp.settings import MllpSettings
-from services.gateways.mllp.validation import HETU_SHAPED
+from services.gateways.raw import RawRecord
 from services.kafka.topics import SourceSpec
 
-CONTENT_TYPE = b"application/hl7-v2"
+CONTENT_TYPE = "application/hl7-v2"
 STAGE = "mllp-gateway"  # silta-dl-stage of the dead letters the gateway writes
 _HEADROOM = 64 * 1024  # record headers and batch overhead on top of the largest frame
 _TOO_LARGE = (MessageSizeTooLargeError, RecordTooLargeError)
@@ -41,41 +41,12 @@ _TOO_LARGE = (MessageSizeTooLargeError, RecordTooLargeError)
 Delivery = asyncio.Future[Any]
 
 
-@dataclass(frozen=True, slots=True)
-class RawRecord:
-    topic: str
-    value: bytes
-    key: bytes
-    headers: list[tuple[str, bytes]]
-    ce_id: str
-    # What to_deadletter reads of a consumed record: this one never reached its topic.
-    partition: int = -1
-    offset: int = -1
-
-
 def raw_record(source: SourceSpec, payload: bytes, control_id: str,
                received_at: dt.datetime) -> RawRecord:
-    """The record for one message: the bytes as received, keyed by MSH-10 (else the ce_id,
-    and always the ce_id when MSH-10 looks like an identity code)."""
-    # Deterministic, so a re-sent message (a retry after AR, or after a lost ACK) carries
-    # the same id and the pipeline recognises it.
-    ce_id = hashlib.sha256(source.id.encode() + b"\x1f" + payload).hexdigest()[:32]
-    record_id = "" if HETU_SHAPED.search(control_id) else control_id.strip()
-    time = received_at.astimezone(dt.UTC).isoformat(timespec="milliseconds")
-    return RawRecord(
-        topic=source.topic,
-        value=payload,
-        key=record_id.encode(BYTES_CHARSET) if record_id else ce_id.encode(),
-        headers=[
-            ("ce_id", ce_id.encode()),
-            ("ce_source", f"urn:silta:source:{source.id}".encode()),
-            ("ce_type", f"fi.silta.raw.{source.format}.received.v1".encode()),
-            ("ce_specversion", b"1.0"),
-            ("ce_time", time.replace("+00:00", "Z").encode()),
-            ("content-type", CONTENT_TYPE),
-        ],
-        ce_id=ce_id,
-    )
+    """The record for one message: the bytes as received, keyed by MSH-10 (else, and when
+    MSH-10 looks like an identity code, by the ce_id)."""
+    return raw.raw_record(source, payload, CONTENT_TYPE, received_at, control_id,
+                          key_encoding=BYTES_CHARSET)
 
 
 def dead_letter(record: RawRecord, refusal: Refusal, topic: str) -> RawRecord:
@@ -84,8 +55,8 @@ def dead_letter(record: RawRecord, refusal: Refusal, topic: str) -> RawRecord:
     reason = DeadLetterReason(refusal.code, refusal.location, refusal.reason, STAGE,
                               adapter_version("hl7v2"))
     letter = to_deadletter(record, reason, topic)
-    return RawRecord(topic, letter.value, letter.key or record.ce_id.encode(),
-                     list(letter.headers), record.ce_id)
+    return RawRecord(topic=topic, key=letter.key or record.ce_id.encode(), value=letter.value,
+                     headers=list(letter.headers), ce_id=record.ce_id)
 
 
 def _unavailable(what: str) -> StoreUnavailable:

@@ -18,11 +18,8 @@ from adapters.errors import TranslationError
 from adapters.registry import translator
 from services.gateways.mllp.errors import MessageRejected
 from services.gateways.mllp.header import Inspection, ReceivedHeader, inspect
+from services.gateways.raw import HETU_SHAPED
 from services.kafka.topics import SourceSpec
-
-# Wider than a valid HETU (any check character, either case): a mistyped identity code
-# is still one.
-HETU_SHAPED = re.compile(r"\d{6}[-+A-FU-Y]\d{3}[0-9A-Z]", re.IGNORECASE)
 
 _BY_CODE = {  # adapter error code -> HL7 table 0357
     "hl7.segment.missing": "100", "hl7.segment.invalid": "100",

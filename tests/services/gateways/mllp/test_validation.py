@@ -23,7 +23,7 @@ from adapters.base import SourceInfo
 from adapters.errors import TranslationError
 from adapters.registry import translator
 from services.gateways.mllp import MllpGateway, MllpSettings, build_server
-from services.gateways.mllp.validation import HETU_SHAPED
+from services.gateways.raw import HETU_SHAPED
 from tests.services.gateways.mllp.conftest import StartGateway
 from tests.services.gateways.mllp.support import adt, golden
 from tests.support.pipeline import PipelineTopics, read_all
