@@ -18,6 +18,12 @@ wrong tokens, unknown sources. Afterwards it checks, and prints:
   dead letter, a counted duplicate or a counted policy drop); every MLLP AE that could be
   kept is a gateway dead letter.
 Exit 0 when all hold.
+
+Measured 2026-12-03 (`--inputs 100000 --connections 16`, this 2-core machine shared with
+other work, load average 5-9): 100,000 inputs sent in 632 s (158/s), books balanced 33 s
+later (81,054 accepted = 81,054 raw records; 7,674 MLLP AE = 7,674 gateway dead letters),
+every service healthy, RSS 92 MiB at start, 135 MiB after the traffic and still 135 MiB
+settled (1.47x: in the band, but not back to the baseline).
 """
 
 from __future__ import annotations
