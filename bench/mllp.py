@@ -190,14 +190,15 @@ def gateway_process(env: dict[str, str], core: int | None,
         process.wait(30)
 
 
-def _topics_file(folder: Path) -> tuple[Path, str]:
+def _topics_file(folder: Path) -> tuple[Path, str, str]:
     source = f"bench-adt-{uuid.uuid4().hex[:8]}"
+    deadletter = f"bench.deadletter.{source}"  # where the gateway keeps what it answers AE
     path = folder / "topics.yaml"
     path.write_text(yaml.safe_dump({
         "version": 1, "sources": [{"id": source, "sector": "health", "format": "hl7v2"}],
         "raw": {"partitions": PARTITIONS, "config": {"max.message.bytes": "2097152"}},
-        "topics": {}}))
-    return path, source
+        "topics": {deadletter: {"partitions": 1}}}))
+    return path, source, deadletter
 
 
 def main() -> None:
@@ -211,7 +212,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="silta-bench-mllp-"))
     results: list[dict[str, Any]] = []
     with kafka_broker() as (bootstrap, broker_note):
-        topics_path, source = _topics_file(folder)
+        topics_path, source, deadletter = _topics_file(folder)
         spec = load_topics(topics_path)
         asyncio.run(apply_topics(bootstrap, spec))
         topic = spec.source(source).topic
@@ -221,6 +222,7 @@ def main() -> None:
         for linger, connections, pipelined in plan:
             env = {"SILTA_KAFKA_BOOTSTRAP": bootstrap, "SILTA_TOPICS_FILE": str(topics_path),
                    "SILTA_MLLP_SOURCE": source, "SILTA_MLLP_LINGER_MS": str(linger),
+                   "SILTA_DEADLETTER_TOPIC": deadletter,
                    "SILTA_LOG_LEVEL": args.log_level, "SILTA_LOG_JSON": "true"}
             with gateway_process(env, core, folder / "gateway.log") as (port, pid):
                 row = asyncio.run(run_scenario(port, pid, connections, args.seconds, pipelined,

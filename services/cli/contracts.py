@@ -1,9 +1,12 @@
-"""`silta contracts list | schema | example | validate`: the contracts, for vendors."""
+"""`silta contracts list | schema | example | validate | report`: the contracts, for vendors."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import difflib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -80,3 +83,71 @@ def _print(report: Report, output: str) -> None:
     for failure in report.failures:
         typer.echo(str(failure))
     typer.echo(report.summary())
+
+
+_DEFAULT_METRICS = ("http://127.0.0.1:8083/metrics", "http://127.0.0.1:8090/metrics",
+                    "http://127.0.0.1:8082/metrics")  # MLLP, HTTP ingest, timeline
+_AGO = re.compile(r"(\d+)([mhd])")
+
+
+def _since(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    if match := _AGO.fullmatch(value):
+        unit = {"m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
+        return dt.datetime.now(dt.UTC) - dt.timedelta(**{unit: int(match.group(1))})
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        typer.echo(f"silta: --since {value!r}: give an ISO date/time or 30m, 24h, 7d", err=True)
+        raise typer.Exit(2) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _scrape(urls: list[str]) -> tuple[list[str], list[str]]:
+    import httpx
+
+    texts, unreachable = [], []
+    for url in urls:
+        try:
+            response = httpx.get(url, timeout=3.0)
+            response.raise_for_status()
+            texts.append(response.text)
+        except httpx.HTTPError:
+            unreachable.append(url)
+    return texts, unreachable
+
+
+@app.command()
+def report(
+    source: Annotated[str | None, typer.Option(help="only this source id")] = None,
+    since: Annotated[str | None, typer.Option(help="dead letters since: ISO time, or 24h, "
+                                              "7d, 30m ago")] = None,
+    metrics: Annotated[list[str] | None, typer.Option(
+        "--metrics", help="a /metrics URL to read (repeat); default: the local MLLP, HTTP "
+        "ingest and timeline services")] = None,
+    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """What each source sent and what became of it: accepted and rejected by code (the
+    gateways' /metrics), dead-lettered by stage, code and location (the dead-letter topic),
+    policy-held (the timeline's /metrics)."""
+    from services.deadletter import read_deadletters
+    from services.gateways.report import build_report, render
+    from services.kafka.topics import load_topics
+    from services.settings import SiltaSettings
+
+    settings = SiltaSettings()
+    spec = load_topics(settings.topics_file)
+    if source is not None and source not in {s.id for s in spec.sources}:
+        typer.echo(f"silta: unknown source {source!r}; see {settings.topics_file}", err=True)
+        raise typer.Exit(2)
+    letters = asyncio.run(read_deadletters(settings.kafka_bootstrap, settings.deadletter_topic))
+    texts, unreachable = _scrape(list(metrics or _DEFAULT_METRICS))
+    result = build_report(spec, letters, texts, _since(since), source)
+    result["metrics_unreachable"] = unreachable
+    if output == "json":
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(render(result))
+    for url in unreachable:
+        typer.echo(f"(no metrics from {url}: gateway counts are missing)", err=True)

@@ -165,7 +165,7 @@ def publish_command(
         return
     counted_to = chosen.window()[1] - dt.timedelta(days=1)
     now = dt.datetime.now(dt.UTC)
-    sent = run(publish(settings.kafka_bootstrap, settings.indicators_topic,
+    sent = run(publish(settings.kafka, settings.indicators_topic,
                        [message(r, settings.evaluation_publisher, counted_to, now)
                         for r in records]))
     typer.echo(f"published {sent} indicator records to {settings.indicators_topic} as "
@@ -179,7 +179,7 @@ def _others(compare: str, settings: EvaluateSettings) -> list[tuple[str, Any]]:
     from services.evaluation.publish import read_published
     from services.evaluation.readers import run
 
-    return run(read_published(settings.kafka_bootstrap, compare))
+    return run(read_published(settings.kafka, compare))
 
 
 def read_records(path: Path) -> list[Any]:

@@ -45,4 +45,5 @@ def serve(
 
     app, default_port = _app_and_port(service)
     uvicorn.Server(uvicorn.Config(app, host=host, port=port or default_port, log_config=None,
-                                  access_log=False, lifespan="on")).run()
+                                  access_log=False, lifespan="on",
+                                  http=getattr(getattr(app, "state", None), "http_protocol", "auto"))).run()

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from contracts.indicators import INDICATOR_RECORD_TYPE, IndicatorRecord
 from contracts.systems import SILTA_CANONICAL
 from services.errors import SourceError
+from services.kafka.clients import Kafka, connection, new_consumer, new_producer
 
 TOPIC = "silta.indicators.v1"
 SCHEMA = f"{SILTA_CANONICAL}/schemas/v1/{INDICATOR_RECORD_TYPE}.json"
@@ -41,7 +42,7 @@ def message(record: IndicatorRecord, publisher: str, counted_to: dt.date,
             [(k, v.encode()) for k, v in headers])
 
 
-async def _started(client: Any, bootstrap: str) -> None:
+async def _started(client: Any, bootstrap: Kafka) -> None:
     from aiokafka.errors import KafkaError
 
     client_log = logging.getLogger("aiokafka")
@@ -51,22 +52,21 @@ async def _started(client: Any, bootstrap: str) -> None:
         await asyncio.wait_for(client.start(), 15)
     except (KafkaError, OSError, TimeoutError):
         await client.stop()
-        raise SourceError(f"no Kafka broker answers at {bootstrap} "
+        raise SourceError(f"no Kafka broker answers at {connection(bootstrap).bootstrap} "
                           "(SILTA_KAFKA_BOOTSTRAP)") from None
     finally:
         client_log.setLevel(level)
 
 
-async def publish(bootstrap: str, topic: str, messages: Sequence[Message]) -> int:
-    from aiokafka import AIOKafkaProducer
-
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
-                                linger_ms=5, request_timeout_ms=15_000)
+async def publish(bootstrap: Kafka, topic: str, messages: Sequence[Message]) -> int:
+    producer = new_producer(bootstrap, enable_idempotence=True, linger_ms=5,
+                            request_timeout_ms=15_000)
     await _started(producer, bootstrap)
     try:
         partitions = await producer.partitions_for(topic)
         if not partitions:
-            raise SourceError(f"no topic {topic} at {bootstrap}; run `silta topics apply`")
+            raise SourceError(f"no topic {topic} at {connection(bootstrap).bootstrap}; run "
+                              "`silta topics apply`")
         sent = [await producer.send(topic, value, key=key, headers=headers)
                 for key, value, headers in messages]
         await asyncio.gather(*sent)
@@ -75,13 +75,12 @@ async def publish(bootstrap: str, topic: str, messages: Sequence[Message]) -> in
         await producer.stop()
 
 
-async def read_published(bootstrap: str, topic: str) -> list[tuple[str, IndicatorRecord]]:
+async def read_published(bootstrap: Kafka, topic: str) -> list[tuple[str, IndicatorRecord]]:
     """Every record on `topic` so far, with the publisher (`ce_source`) of each; a record
     that is not an IndicatorRecord is a SourceError naming its partition and offset."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import TopicPartition
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                request_timeout_ms=10_000)
+    consumer = new_consumer(bootstrap, enable_auto_commit=False, request_timeout_ms=10_000)
     await _started(consumer, bootstrap)
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
@@ -89,7 +88,7 @@ async def read_published(bootstrap: str, topic: str) -> list[tuple[str, Indicato
             await consumer._client.force_metadata_update()
             partitions = consumer.partitions_for_topic(topic) or set()
         if not partitions:
-            raise SourceError(f"no topic {topic} at {bootstrap}")
+            raise SourceError(f"no topic {topic} at {connection(bootstrap).bootstrap}")
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)

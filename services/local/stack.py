@@ -141,7 +141,8 @@ async def start_stack(bootstrap: str, fresh: bool, config: StackConfig, say: Say
         "api": (api_app(api), api.api_port),
     }
     servers = [_Server(uvicorn.Config(app, host=config.host, port=port, log_config=None,
-                                      access_log=False, lifespan="on"))
+                                      access_log=False, lifespan="on",
+                                      http=getattr(getattr(app, "state", None), "http_protocol", "auto")))
                for app, port in apps.values()]
     stack = Stack(
         bootstrap=bootstrap, spec=spec, api_url=f"http://{config.host}:{api.api_port}",

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.gateways.http.auth import SourceTokens
+from services.gateways.http.guard import FramingGuard, header_timeout_protocol
 from services.gateways.http.metrics import IngestMetrics
 from services.gateways.http.producer import RawProducer
 from services.gateways.http.routes import Gateway, http_sources, ingest_router
@@ -57,4 +58,7 @@ def build_app(settings: HttpIngestSettings | None = None) -> FastAPI:
                   metrics=metrics, ready=ready, lifespan=lifespan,
                   tags=[{"name": "ingest", "description": "Source records in."}])
     app.include_router(ingest_router(gateway))
+    app.add_middleware(FramingGuard)
+    # What `silta serve` and `silta run` hand uvicorn as its HTTP protocol.
+    app.state.http_protocol = header_timeout_protocol(settings.http_header_timeout_s)
     return app

@@ -44,8 +44,11 @@ class SourceTokens:
     def sources(self) -> set[str]:
         return set(self._digests)
 
-    def check(self, source: str, presented: str | None) -> None:
-        """Return when `presented` is `source`'s token; else ApiError 401 or 403."""
+    def owner(self, presented: str | None) -> str:
+        """The source whose token `presented` is; ApiError 401 when it is nobody's.
+
+        Checked before the source named in the path is even looked up, so that without a
+        valid token every request gets the same 401 and source names cannot be probed."""
         if presented is None:
             raise unauthorized(REALM, "auth.missing", "send `Authorization: Bearer <token>`")
         digest = _digest(presented)
@@ -55,6 +58,8 @@ class SourceTokens:
                 owner = candidate
         if owner is None:
             raise unauthorized(REALM, "auth.invalid", "the bearer token is not valid")
-        if owner != source:
-            raise ApiError(403, "auth.wrong-source",
-                           "the token belongs to another source system")
+        return owner
+
+
+def wrong_source() -> ApiError:
+    return ApiError(403, "auth.wrong-source", "the token belongs to another source system")

@@ -6,10 +6,11 @@ ingest service's job (it dead-letters what it cannot translate, keeping the byte
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from adapters.base import MAX_JSON_DEPTH, check_depth
 from adapters.errors import TranslationError
@@ -39,19 +40,32 @@ def _too_large(limit: int) -> ApiError:
                     limit=limit)
 
 
-async def read_limited(request: Request, limit: int) -> bytes:
+class ClientAborted(Exception):
+    """The client went away before its body arrived: nobody is left to answer."""
+
+
+async def read_limited(request: Request, limit: int, timeout: float) -> bytes:
     """The body, refusing with 413 as soon as it is known to exceed `limit` bytes: from the
-    Content-Length header before reading, else while streaming (chunked uploads)."""
+    Content-Length header before reading, else while streaming (chunked uploads); with 408
+    when it has not all arrived within `timeout` seconds (a client trickling its body);
+    ClientAborted when the client disconnects first."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ApiError(408, "body.timeout", f"the body did not arrive within {timeout:g} s",
+                       headers={"Connection": "close"}) from None
+    except ClientDisconnect:
+        raise ClientAborted from None
     return b"".join(chunks)
 
 

@@ -17,8 +17,8 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from aiokafka.structs import RecordMetadata
 
 from services.gateways.http.errors import BrokerUnavailable, RecordTooLarge
-from services.gateways.http.records import RawRecord
 from services.gateways.http.settings import HttpIngestSettings
+from services.gateways.raw import RawRecord
 from services.kafka.clients import new_producer
 from services.logging import get_logger
 

@@ -1,9 +1,12 @@
 """`POST /ingest/{source}`: check, then write the body unchanged to the source's raw topic.
 
-Checks, in order: the source exists and takes HTTP (404), the token is the source's (401,
-403), Content-Type (415), size while reading (413), well-formed JSON object (400), and
-with `validate=true` the source's adapter (422). 202 only once Kafka acknowledged the
-record with acks=all; 503 with Retry-After when it did not in time.
+Checks, in order: a valid token (401, before anything else, so that source names cannot
+be probed), the source exists and takes HTTP (404), the token is the source's (403),
+Content-Type (415), size while reading (413) and the body within its deadline (408),
+well-formed JSON object (400), and with `validate=true` the source's adapter (422). 202
+only once Kafka acknowledged the record with acks=all; 503 with Retry-After when it did
+not in time. A client that disconnects mid-body is a client abort (counted, logged at
+INFO, answered 499 to nobody), not a server error.
 """
 
 # No `from __future__ import annotations`: FastAPI reads these annotations at run time.
@@ -13,26 +16,30 @@ import time
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Security
+from fastapi import APIRouter, Path, Query, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
 from adapters.base import SourceInfo
 from adapters.errors import TranslationError
 from adapters.registry import translator
-from services.gateways.http.auth import SourceTokens, bearer
-from services.gateways.http.body import media_type, parse_object, read_limited
+from services.gateways.http.auth import SourceTokens, bearer, wrong_source
+from services.gateways.http.body import ClientAborted, media_type, parse_object, read_limited
 from services.gateways.http.errors import BrokerUnavailable, RecordTooLarge
 from services.gateways.http.metrics import IngestMetrics
 from services.gateways.http.models import IngestAccepted, request_body
 from services.gateways.http.producer import RawProducer
-from services.gateways.http.records import build_record
+from services.gateways.http.records import record_id
 from services.gateways.http.settings import HttpIngestSettings
+from services.gateways.raw import raw_record
 from services.kafka.topics import SourceSpec, TopicsFile
 from services.logging import get_logger
 from services.observability.http import ApiError, error_responses, reject_unknown_query
 
 HTTP_FORMATS = ("fhir", "social")
+# nginx's convention for "the client closed the request": what the request metrics count
+# instead of a 500 when a client hangs up mid-body.
+CLIENT_CLOSED_REQUEST = 499
 
 DESCRIPTION = """Writes the body, byte for byte, to the source's raw topic
 `silta.raw.<sector>.<source>.v1`, keyed by the record id the body names (FHIR
@@ -78,10 +85,12 @@ def ingest_router(gw: Gateway) -> APIRouter:
         summary="Submit one source record", description=DESCRIPTION,
         openapi_extra={"requestBody": request_body()},
         responses={202: {"description": "Durably written to the raw topic."},
-                   **error_responses(400, 401, 403, 404, 413, 415, 422, 503,
+                   **error_responses(400, 401, 403, 404, 408, 413, 415, 422, 503,
                                      s400="Empty body, malformed JSON (with line and column) "
                                      "or not a JSON object.",
+                                     s401="No valid bearer token; checked before the source.",
                                      s404="Unknown source, or one not accepted over HTTP.",
+                                     s408="The body did not arrive in time.",
                                      s422="`validate=true`: the adapter's translation error; "
                                      "or invalid query parameters.",
                                      s503="Kafka is unavailable or did not acknowledge in "
@@ -93,7 +102,7 @@ def ingest_router(gw: Gateway) -> APIRouter:
         credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
         validate: Annotated[bool, Query(description="run the source's adapter first; 422 "
                                         "with its error instead of writing")] = False,
-    ) -> IngestAccepted:
+    ) -> IngestAccepted | Response:
         label = source if any(s.id == source for s in gw.spec.sources) else "unknown"
         try:
             accepted = await _ingest(gw, request, source, credentials, validate)
@@ -101,6 +110,10 @@ def ingest_router(gw: Gateway) -> APIRouter:
             gw.metrics.rejected.labels(label, error.code).inc()
             log.info("ingest refused", source=label, status=error.status, code=error.code)
             raise
+        except ClientAborted:
+            gw.metrics.rejected.labels(label, "client.aborted").inc()
+            log.info("client aborted the request mid-body", source=label)
+            return Response(status_code=CLIENT_CLOSED_REQUEST)
         gw.metrics.accepted.labels(source).inc()
         log.info("ingested", source=source, ce_id=accepted.ce_id, topic=accepted.topic,
                  partition=accepted.partition, offset=accepted.offset,
@@ -113,15 +126,18 @@ def ingest_router(gw: Gateway) -> APIRouter:
 async def _ingest(gw: Gateway, request: Request, source_id: str,
                   credentials: HTTPAuthorizationCredentials | None,
                   validate: bool) -> IngestAccepted:
+    owner = gw.tokens.owner(credentials.credentials if credentials else None)
     source = _http_source(gw, source_id)
-    gw.tokens.check(source_id, credentials.credentials if credentials else None)
+    if owner != source_id:
+        raise wrong_source()
     await reject_unknown_query(request)
     media = media_type(request.headers.get("content-type"), source.format)
-    body = await read_limited(request, gw.settings.http_max_body_bytes)
+    body = await read_limited(request, gw.settings.http_max_body_bytes,
+                              gw.settings.http_body_timeout_s)
     document = parse_object(body)
     received = dt.datetime.now(dt.UTC)
     validated = await _validate(source, body, received) if validate else False
-    record = build_record(source, body, document, media, received)
+    record = raw_record(source, body, media, received, record_id(source.format, document))
     started = time.perf_counter()
     try:
         metadata = await gw.producer.send(record)

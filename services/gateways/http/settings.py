@@ -30,6 +30,11 @@ class HttpIngestSettings(SiltaSettings):
     # linger only delays lone senders (bench/api.py: p50 2.7 ms at 0 vs 8.6 ms at 5 ms).
     http_linger_ms: int = Field(0, ge=0, le=1000, description="producer batching delay (ms)")
     http_retry_after_s: int = Field(5, ge=1, le=3600, description="Retry-After on 503")
+    http_header_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="longest wait for a request's line and headers; the "
+        "connection is then closed (needs the protocol from services/gateways/http/guard.py)")
+    http_body_timeout_s: float = Field(
+        30.0, gt=0, le=3600, description="longest wait for a request's whole body, then 408")
 
     @field_validator("http_tokens")
     @classmethod

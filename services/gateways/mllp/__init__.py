@@ -3,16 +3,18 @@
 A sender opens a TCP connection and sends framed ER7 messages (`<VT>msg<FS><CR>`); each
 one is answered with an original-mode HL7 ACK:
 
-- AA: the message bytes are in the source's raw topic, confirmed by every in-sync replica
-  (`acks=all`). The sender goes on.
-- AE: the frame cannot be stored as sent (empty, not HL7: no MSH or bad MSH-2, not
-  decodable as MSH-18 says, over the size limit). Resending it unchanged gives AE again.
+- AA: the message translated (the source's adapter, run before answering) and its bytes
+  are in the source's raw topic, confirmed by every in-sync replica (`acks=all`).
+- AE: the message cannot be accepted as sent (not HL7, a required MSH field missing, or
+  what the adapter refuses), with ERR segments saying where and why; its bytes are on the
+  dead-letter topic with the same reason. Resending it unchanged gives AE again.
 - AR: Kafka is unavailable or did not confirm within `mllp_send_timeout`. Send it again.
 
-Only what storage needs is checked; translation problems (a bad HETU, an unsupported
-trigger) are accepted and the ingest service dead-letters them with the reason.
+`mllp_ack_after=storage` keeps store-and-forward for senders that cannot handle AE: AA
+once stored, and the ingest service dead-letters what does not translate.
 
-Modules: framing (MLLP decoder, pure), header (reading MSH), ack (building ACKs), sink
+Modules: framing (MLLP decoder, pure), header (reading MSH), validation (what is checked
+before answering, pure), ack (building ACKs), sink
 (raw records and the shared producer), connection (per-connection pipeline), server
 (`build_server`, MllpGateway), app (ASGI /health /ready /metrics + lifespan), settings,
 metrics, errors.

@@ -8,8 +8,15 @@ their records; a sender that waits for each ACK (the usual MLLP client) sees no 
 The queue is bounded (`mllp_max_in_flight`): when it is full the reader stops reading,
 and TCP pushes back on the sender.
 
-Idle timeout: `mllp_idle_timeout` seconds since the last byte read or ACK written, with
-no ACK owed, closes the connection; so does a sender that stops reading its ACKs that long.
+Answers come after validation (validation.py): AA once the message translated and is in
+the raw topic; AE once its bytes are on the dead-letter topic with the reason; AR when
+Kafka took neither. With `mllp_ack_after=storage` only the header is checked.
+
+Timeouts: `mllp_idle_timeout` seconds since the last frame byte read or ACK written, with
+no ACK owed, closes the connection; so does a sender that stops reading its ACKs that
+long. Bytes outside frames do not count as activity, and a frame must end within
+`mllp_frame_timeout` of its first byte, so trickling bytes (slow-loris) cannot hold a
+connection open.
 """
 
 from __future__ import annotations
@@ -17,17 +24,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.gateways.mllp.ack import AckCode, AckIdentity, build_ack
+from services.gateways.mllp.ack import AckCode, AckIdentity, Answer, answers, build_ack
 from services.gateways.mllp.errors import MessageRejected, Refusal, StoreUnavailable
 from services.gateways.mllp.framing import Event, FrameDecoder, Oversized, Skipped, frame
-from services.gateways.mllp.header import ReceivedHeader, header_of_head, inspect
+from services.gateways.mllp.header import ReceivedHeader, header_of_head
 from services.gateways.mllp.metrics import MllpMetrics
 from services.gateways.mllp.settings import MllpSettings
-from services.gateways.mllp.sink import Delivery, RawSink, delivery_refusal, raw_record
+from services.gateways.mllp.sink import (
+    Delivery,
+    RawSink,
+    dead_letter,
+    delivery_refusal,
+    raw_record,
+)
+from services.gateways.mllp.validation import judge, safe_control_id
 
 READ_BYTES = 64 * 1024
 _LOGGED_ID_CHARS = 64
@@ -51,8 +66,9 @@ class Pending:
     received_at: float  # loop time of its end block
     size: int
     header: ReceivedHeader | None
-    refusal: Refusal | None = None
-    delivery: Delivery | None = None
+    rejection: MessageRejected | None = None  # what the sender must fix: AE once kept
+    delivery: Delivery | None = None  # of the raw record, or of the rejection's dead letter
+    failure: Refusal | None = None  # why it was not stored: AR (AE for a too-large record)
     ce_id: str = ""
     close_after: bool = False
 
@@ -71,6 +87,7 @@ class Connection:
         self._writer = writer
         self._ctx = ctx
         self._settings = ctx.settings
+        self._translate = ctx.settings.mllp_ack_after == "validation"
         self._queue: asyncio.Queue[Pending | None] = asyncio.Queue(
             maxsize=ctx.settings.mllp_max_in_flight)
         self._unanswered = 0
@@ -115,13 +132,20 @@ class Connection:
         decoder = FrameDecoder(settings.mllp_max_frame_bytes, settings.mllp_max_discard_bytes)
         loop = asyncio.get_running_loop()
         idle = settings.mllp_idle_timeout
+        frame_started: float | None = None  # loop time of the unfinished frame's first read
         self._last_activity = loop.time()
         while not self._closing:
+            frame_deadline = (math.inf if frame_started is None
+                              else frame_started + settings.mllp_frame_timeout)
             try:
-                async with asyncio.timeout_at(self._last_activity + idle) as deadline:
+                async with asyncio.timeout_at(
+                        min(self._last_activity + idle, frame_deadline)) as deadline:
                     self._read_deadline = deadline
                     data = await self._reader.read(READ_BYTES)
             except TimeoutError:
+                if loop.time() >= frame_deadline and not self._closing:
+                    self._frame_timed_out(decoder.pending_bytes)
+                    return
                 if self._unanswered:  # the sender waits for us, it is not idle
                     self._last_activity = loop.time()
                 if self._closing or loop.time() < self._last_activity + idle:
@@ -136,12 +160,29 @@ class Connection:
                     self.log.warning("connection closed mid-frame; partial message dropped",
                                      bytes=decoder.pending_bytes)
                 return
-            self._last_activity = loop.time()
             self._stats.bytes += len(data)
             self._ctx.metrics.received_bytes_one.inc(len(data))
-            for event in decoder.feed(data):
+            events = decoder.feed(data)
+            for event in events:
                 if not await self._handle(event) or self._closing:
                     return
+            # After handling: time spent waiting for room in the in-flight queue is ours,
+            # not the sender's, and must not count against its frame.
+            now = loop.time()
+            ended = any(not isinstance(e, Skipped) for e in events)
+            if not decoder.in_frame:
+                frame_started = None
+            elif frame_started is None or ended:
+                frame_started = now  # a frame began in this read
+            if decoder.in_frame or ended:
+                self._last_activity = now  # junk between frames is not activity
+
+    def _frame_timed_out(self, pending_bytes: int) -> None:
+        metrics = self._ctx.metrics
+        metrics.skipped_bytes.labels(metrics.source, "frame-timeout").inc(pending_bytes)
+        self.log.warning("frame not finished in time, closing",
+                         frame_timeout_s=self._settings.mllp_frame_timeout,
+                         mid_frame_bytes=pending_bytes)
 
     async def _handle(self, event: Event) -> bool:
         """Queue the event's ACK; False when the connection should stop reading."""
@@ -172,26 +213,30 @@ class Connection:
         else:
             reason = (f"the message is over the {limit}-byte limit and still had no end block "
                       f"after {event.size} bytes; closing the connection")
-        refusal = MessageRejected("mllp.frame.too-large", "", reason, "207")
-        return Pending(now, event.size, header_of_head(event.head), refusal,
+        rejection = MessageRejected("mllp.frame.too-large", "", reason, "207")
+        # Not kept: the bytes past the head were never buffered.
+        return Pending(now, event.size, header_of_head(event.head), rejection,
                        close_after=not event.ended)
 
     async def _accept(self, payload: bytes, now: float) -> Pending:
-        inspection = inspect(payload)
-        header = inspection.header
-        item = Pending(now, len(payload), header, inspection.rejection)
-        if item.refusal is not None or header is None:
-            return item
-        record = raw_record(self._ctx.sink.source, payload, header.control_id,
-                            dt.datetime.now(dt.UTC))
+        received = dt.datetime.now(dt.UTC)
+        source = self._ctx.sink.source
+        judged = judge(payload, source, self._translate, received)
+        header = judged.header
+        item = Pending(now, len(payload), header, judged.rejection)
+        record = raw_record(source, payload, header.control_id if header else "", received)
         item.ce_id = record.ce_id
+        if item.rejection is not None:
+            if not payload.strip():
+                return item  # an empty frame: nothing to keep
+            record = dead_letter(record, item.rejection, self._settings.deadletter_topic)
         try:
             async with asyncio.timeout(self._settings.mllp_send_timeout):
                 item.delivery = await self._ctx.sink.send(record)
         except TimeoutError:
-            item.refusal = self._timed_out()
+            item.failure = self._timed_out()
         except Refusal as refusal:
-            item.refusal = refusal
+            item.failure = refusal
         return item
 
     def _timed_out(self) -> StoreUnavailable:
@@ -203,9 +248,11 @@ class Connection:
         while (item := await self._queue.get()) is not None:
             try:
                 code, refusal = await self._settle(item)
-                if not self._broken:
-                    await self._write_ack(item, code, refusal)
-                    self._last_activity = asyncio.get_running_loop().time()
+                committed = item.delivery is not None and item.failure is None
+                for answer in answers(item.header, code, refusal, committed):
+                    if not self._broken:
+                        await self._write_ack(item, answer)
+                        self._last_activity = asyncio.get_running_loop().time()
                 self._acknowledged(item, code, refusal)
             except Exception:
                 # Keep draining the queue so the reader never blocks on a dead writer.
@@ -215,27 +262,29 @@ class Connection:
                 self._unanswered -= 1
 
     async def _settle(self, item: Pending) -> tuple[AckCode, Refusal | None]:
-        if item.refusal is None and item.delivery is None:  # AA only for a confirmed record
-            item.refusal = StoreUnavailable("kafka.unavailable", "", "the message was not stored")
-        if item.refusal is None and item.delivery is not None:
-            delivery = item.delivery
+        delivery = item.delivery
+        if item.failure is None and delivery is not None:
             if not delivery.done():
                 remaining = item.received_at + self._settings.mllp_send_timeout
                 remaining -= asyncio.get_running_loop().time()
                 await asyncio.wait({delivery}, timeout=max(0.0, remaining))
             if delivery.done():
-                item.refusal = delivery_refusal(delivery)
+                item.failure = delivery_refusal(delivery)
             else:
                 # Kafka may still store it later; the sender's retry then carries the same
                 # ce_id, which the pipeline deduplicates.
                 delivery.add_done_callback(_retrieve)
-                item.refusal = self._timed_out()
-        if item.refusal is None:
+                item.failure = self._timed_out()
+        elif item.failure is None and item.rejection is None:  # AA only for a stored record
+            item.failure = StoreUnavailable("kafka.unavailable", "", "the message was not stored")
+        refusal = item.failure or item.rejection
+        if refusal is None:
             return AckCode.AA, None
-        return AckCode(item.refusal.ack_code), item.refusal
+        return AckCode(refusal.ack_code), refusal
 
-    async def _write_ack(self, item: Pending, code: AckCode, refusal: Refusal | None) -> None:
-        ack = build_ack(item.header, code, refusal, self._ctx.identity)
+    async def _write_ack(self, item: Pending, answer: Answer) -> None:
+        ack = build_ack(item.header, answer.code, answer.refusal, self._ctx.identity,
+                        application=answer.application)
         try:
             self._writer.write(frame(ack))
             async with asyncio.timeout(self._settings.mllp_idle_timeout):
@@ -257,7 +306,7 @@ class Connection:
         else:
             self._ctx.metrics.acked(code.value, reason, seconds)
             self._stats.acks[code.value] += 1
-        control_id = item.header.control_id[:_LOGGED_ID_CHARS] if item.header else ""
+        control_id = safe_control_id(item.header)[:_LOGGED_ID_CHARS]
         log = self.log.info if refusal is None else self.log.warning
         log("message answered", code=code.value, reason=reason, control_id=control_id,
             ce_id=item.ce_id or None, bytes=item.size, ms=round(seconds * 1000, 2),

@@ -11,10 +11,13 @@ class Refusal(SiltaError):
 
     The reason travels to the sender in the ACK (MSA-3/ERR) and to the log, so it never
     quotes the message: it says what was expected and what kind of thing was found.
+    `hl7_error` is the HL7 table 0357 code for ERR-3; `erl` the ERR-2 components when the
+    location alone cannot name them (see validation.py).
     """
 
     ack_code = "AE"
     hl7_error = "207"  # HL7 table 0357: application internal error
+    erl: tuple[str, ...] = ()
 
     def __init__(self, code: str, location: str, reason: str) -> None:
         self.code = code
@@ -24,7 +27,7 @@ class Refusal(SiltaError):
 
 
 class MessageRejected(Refusal, ValueError):
-    """The frame is not a message the gateway can store (AE): sending it again won't help."""
+    """The message is not one the gateway accepts as sent (AE): sending it again won't help."""
 
     def __init__(self, code: str, location: str, reason: str, hl7_error: str = "207") -> None:
         super().__init__(code, location, reason)

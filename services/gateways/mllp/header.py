@@ -45,6 +45,13 @@ class ReceivedHeader:
     processing_id: str  # MSH-11
     version: str  # MSH-12
     charset: str  # MSH-18
+    accept_ack: str = ""  # MSH-15: AL, NE, ER, SU
+    application_ack: str = ""  # MSH-16: AL, NE, ER, SU
+
+    @property
+    def enhanced(self) -> bool:
+        """Enhanced acknowledgement mode: MSH-15 or MSH-16 given (else original mode)."""
+        return bool(self.accept_ack or self.application_ack)
 
     @property
     def version_number(self) -> tuple[int, int] | None:
@@ -109,5 +116,6 @@ def read_header(data: bytes) -> ReceivedHeader:
         message_code=message_type[0],
         trigger=message_type[1] if len(message_type) > 1 else "",
         control_id=msh.raw(10), processing_id=msh.raw(11), version=msh.raw(12),
-        charset=msh.raw(18),
+        charset=msh.raw(18), accept_ack=msh.raw(15).strip().upper(),
+        application_ack=msh.raw(16).strip().upper(),
     )

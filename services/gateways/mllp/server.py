@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from typing import Any
 
 from services.errors import ConfigError
@@ -36,6 +37,7 @@ class MllpGateway:
             AckIdentity(settings.mllp_ack_application, settings.mllp_ack_facility), self.log)
         self._server: asyncio.Server | None = None
         self._connections: dict[asyncio.Task[None], Connection] = {}
+        self._per_peer: Counter[str] = Counter()
 
     @property
     def port(self) -> int:
@@ -56,7 +58,7 @@ class MllpGateway:
             limit=64 * 1024, backlog=min(1024, self.settings.mllp_max_connections * 2))
         self.log.info("mllp gateway listening", host=self.settings.mllp_host, port=self.port,
                       topic=self.sink.topic, settings=self.settings.redacted())
-        if (reason := await self.sink.check()) is not None:
+        if (reason := await self.ready()) is not None:
             self.log.error("not ready: messages will be answered AR until this is fixed",
                            reason=reason)
 
@@ -85,22 +87,24 @@ class MllpGateway:
         """None when ready to store messages, else the reason."""
         if self._server is None:
             return "mllp listener not started"
-        return await self.sink.check()
+        return await self.sink.check(self.settings.deadletter_topic)
 
     async def _on_connect(self, reader: asyncio.StreamReader,
                           writer: asyncio.StreamWriter) -> None:
-        peer = _peer(writer.get_extra_info("peername"))
+        name = writer.get_extra_info("peername")
+        peer, host = _peer(name), _host(name)
         metrics = self.metrics
-        if len(self._connections) >= self.settings.mllp_max_connections:
-            metrics.connections.labels(self.source.id, "refused").inc()
-            self.log.warning("connection refused: limit reached", peer=peer,
-                             limit=self.settings.mllp_max_connections)
+        if (refused := self._refusal(host)) is not None:
+            metrics.connections.labels(self.source.id, refused).inc()
+            self.log.warning("connection refused: limit reached", peer=peer, limit=refused,
+                             open=len(self._connections), open_from_peer=self._per_peer[host])
             writer.close()
             return
         task = asyncio.current_task()
         assert task is not None
         connection = Connection(reader, writer, self._ctx, peer)
         self._connections[task] = connection
+        self._per_peer[host] += 1
         metrics.connections.labels(self.source.id, "accepted").inc()
         metrics.open_connections.labels(self.source.id).inc()
         try:
@@ -108,6 +112,25 @@ class MllpGateway:
         finally:
             metrics.open_connections.labels(self.source.id).dec()
             self._connections.pop(task, None)
+            self._per_peer[host] -= 1
+            if self._per_peer[host] <= 0:
+                del self._per_peer[host]
+
+    def _refusal(self, host: str) -> str | None:
+        """Why a new connection from `host` is refused (the metric's outcome), or None.
+
+        A peer may hold at most `mllp_max_connections_per_peer`, and one that already has a
+        connection may not take the last `mllp_reserved_connections` slots: those are kept
+        for peers with none, so a peer that holds connections open (slow-loris) cannot lock
+        out the others."""
+        s, total, own = self.settings, len(self._connections), self._per_peer[host]
+        if total >= s.mllp_max_connections:
+            return "refused"
+        if own >= s.mllp_max_connections_per_peer:
+            return "refused-peer-limit"
+        if own and total >= s.mllp_max_connections - s.mllp_reserved_connections:
+            return "refused-reserved"
+        return None
 
 
 def build_server(settings: MllpSettings | None = None) -> MllpGateway:
@@ -133,6 +156,13 @@ def _check_record_limit(settings: MllpSettings, spec: TopicsFile) -> None:
             f"SILTA_MLLP_MAX_FRAME_BYTES={settings.mllp_max_frame_bytes} does not fit the raw "
             f"topics' max.message.bytes={topic_limit} in {settings.topics_file} (leave "
             f"{_RECORD_OVERHEAD} bytes for key and headers)")
+
+
+def _host(name: Any) -> str:
+    """The peer's address without its port: what the per-peer limit counts."""
+    if isinstance(name, tuple) and name:
+        return str(name[0])
+    return str(name)
 
 
 def _peer(name: Any) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from services.settings import SiltaSettings
@@ -23,7 +25,19 @@ class MllpSettings(SiltaSettings):
         "this many bytes closes the connection")
     mllp_idle_timeout: float = Field(
         60.0, gt=0, description="seconds without a byte (and no ACK owed) before closing")
+    mllp_frame_timeout: float = Field(
+        30.0, gt=0, description="seconds from a frame's first byte to its end block; a "
+        "slower frame closes the connection (trickling bytes does not reset it)")
     mllp_max_connections: int = Field(256, ge=1, description="open connections; more are refused")
+    mllp_max_connections_per_peer: int = Field(
+        32, ge=1, description="open connections from one peer address; more are refused")
+    mllp_reserved_connections: int = Field(
+        16, ge=0, description="connections kept for peers that have none yet, so that one "
+        "peer cannot take every slot")
+    mllp_ack_after: Literal["validation", "storage"] = Field(
+        "validation", description="validation: AA only when the message translates and is "
+        "stored, AE with ERR segments otherwise; storage (store-and-forward, for senders that "
+        "cannot handle AE): AA once stored, content errors only dead-lettered by ingest")
     mllp_max_in_flight: int = Field(
         64, ge=1, le=10_000, description="pipelined messages per connection awaiting their ACK")
     mllp_send_timeout: float = Field(

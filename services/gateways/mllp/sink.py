@@ -1,4 +1,5 @@
-"""Writing received messages to the source's raw topic, and the raw-record conventions.
+"""Writing received messages to the source's raw topic (records as services/gateways/raw.py
+builds them), and the dead letters of messages answered AE.
 
 One idempotent producer (`acks=all`) serves every connection. It is started lazily and
 again after a failure, so the gateway listens (and answers AR) while Kafka is away instead
@@ -13,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -25,48 +24,40 @@ from aiokafka.errors import (
     RecordTooLargeError,
 )
 
+from adapters.registry import adapter_version
+from services.deadletter import DeadLetterReason, to_deadletter
+from services.gateways import raw
 from services.gateways.mllp.errors import MessageRejected, Refusal, StoreUnavailable
 from services.gateways.mllp.header import BYTES_CHARSET
 from services.gateways.mllp.settings import MllpSettings
+from services.gateways.raw import RawRecord
 from services.kafka.clients import new_producer
 from services.kafka.topics import SourceSpec
 
-CONTENT_TYPE = b"application/hl7-v2"
+CONTENT_TYPE = "application/hl7-v2"
+STAGE = "mllp-gateway"  # silta-dl-stage of the dead letters the gateway writes
 _HEADROOM = 64 * 1024  # record headers and batch overhead on top of the largest frame
 _TOO_LARGE = (MessageSizeTooLargeError, RecordTooLargeError)
 
 Delivery = asyncio.Future[Any]
 
 
-@dataclass(frozen=True, slots=True)
-class RawRecord:
-    value: bytes
-    key: bytes
-    headers: list[tuple[str, bytes]]
-    ce_id: str
-
-
 def raw_record(source: SourceSpec, payload: bytes, control_id: str,
                received_at: dt.datetime) -> RawRecord:
-    """The record for one message: the bytes as received, keyed by MSH-10 (else the ce_id)."""
-    # Deterministic, so a re-sent message (a retry after AR, or after a lost ACK) carries
-    # the same id and the pipeline recognises it.
-    ce_id = hashlib.sha256(source.id.encode() + b"\x1f" + payload).hexdigest()[:32]
-    record_id = control_id.strip()
-    time = received_at.astimezone(dt.UTC).isoformat(timespec="milliseconds")
-    return RawRecord(
-        value=payload,
-        key=record_id.encode(BYTES_CHARSET) if record_id else ce_id.encode(),
-        headers=[
-            ("ce_id", ce_id.encode()),
-            ("ce_source", f"urn:silta:source:{source.id}".encode()),
-            ("ce_type", f"fi.silta.raw.{source.format}.received.v1".encode()),
-            ("ce_specversion", b"1.0"),
-            ("ce_time", time.replace("+00:00", "Z").encode()),
-            ("content-type", CONTENT_TYPE),
-        ],
-        ce_id=ce_id,
-    )
+    """The record for one message: the bytes as received, keyed by MSH-10 (else, and when
+    MSH-10 looks like an identity code, by the ce_id)."""
+    return raw.raw_record(source, payload, CONTENT_TYPE, received_at, control_id,
+                          key_encoding=BYTES_CHARSET)
+
+
+def dead_letter(record: RawRecord, refusal: Refusal, topic: str) -> RawRecord:
+    """The dead letter for a message answered AE: its raw record (so a redrive sends it to
+    the raw topic) with the reason the sender was given."""
+    reason = DeadLetterReason(refusal.code, refusal.location, refusal.reason, STAGE,
+                              adapter_version("hl7v2"))
+    letter = to_deadletter(record, reason, topic)
+    return RawRecord(topic=topic, key=letter.key or record.ce_id.encode(), value=letter.value,
+                     headers=list(letter.headers), ce_id=record.ce_id)
 
 
 def _unavailable(what: str) -> StoreUnavailable:
@@ -108,7 +99,7 @@ class RawSink:
         """Hand the record to the producer; the returned future settles on the broker's answer."""
         producer = await self._ensure()
         try:
-            return await producer.send(self.topic, record.value, key=record.key,
+            return await producer.send(record.topic, record.value, key=record.key,
                                        headers=record.headers)
         except _TOO_LARGE:
             raise MessageRejected("kafka.record.too-large", "",
@@ -116,8 +107,9 @@ class RawSink:
         except KafkaError as exc:
             raise _unavailable(f"Kafka did not take the record ({type(exc).__name__})") from exc
 
-    async def check(self) -> str | None:
-        """Readiness: None when the broker answers and knows the raw topic, else why not."""
+    async def check(self, *topics: str) -> str | None:
+        """Readiness: None when the broker answers and knows the raw topic (and `topics`),
+        else why not."""
         try:
             producer = await self._ensure()
             metadata = await asyncio.wait_for(producer.client.fetch_all_metadata(), 3.0)
@@ -125,8 +117,9 @@ class RawSink:
             return f"kafka: {self._last_error}"
         except (KafkaError, OSError, TimeoutError) as exc:
             return f"kafka: no metadata answer ({type(exc).__name__})"
-        if self.topic not in metadata.topics():
-            return f"kafka: topic {self.topic} does not exist (run `silta topics apply`)"
+        missing = [t for t in (self.topic, *topics) if t not in metadata.topics()]
+        if missing:
+            return f"kafka: topic {missing[0]} does not exist (run `silta topics apply`)"
         return None
 
     async def stop(self) -> None:

@@ -12,8 +12,8 @@ def test_every_operation_is_documented() -> None:
     spec = app.openapi()
     assert problems(spec, "sourceToken") == []
     ingest = spec["paths"]["/ingest/{source}"]["post"]
-    assert set(ingest["responses"]) == {"202", "400", "401", "403", "404", "413", "415", "422",
-                                        "503"}
+    assert set(ingest["responses"]) == {"202", "400", "401", "403", "404", "408", "413", "415",
+                                        "422", "503"}
     assert ingest["responses"]["202"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/IngestAccepted"}
     assert "Retry-After" in ingest["responses"]["503"]["headers"]

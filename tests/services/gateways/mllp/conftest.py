@@ -32,7 +32,8 @@ async def topics(kafka_bootstrap: str, tmp_path: Path) -> PipelineTopics:
 
 @pytest.fixture
 def settings(kafka_bootstrap: str, topics: PipelineTopics) -> MllpSettings:
-    return settings_for(kafka_bootstrap, topics.topics_file, topics.source_id("hl7v2"))
+    return settings_for(kafka_bootstrap, topics.topics_file, topics.source_id("hl7v2"),
+                        deadletter_topic=topics.deadletter)
 
 
 @pytest.fixture

@@ -25,15 +25,19 @@ def synthetic_hetu(n: int) -> str:
 
 
 def adt(control_id: str, n: int = 0, *, version: str = "2.5.1", trigger: str = "A01",
-        charset: str = "UNICODE UTF-8", hetu: str | None = None) -> bytes:
-    """A small ADT message with a synthetic client."""
+        charset: str = "UNICODE UTF-8", hetu: str | None = None, accept_ack: str = "",
+        application_ack: str = "") -> bytes:
+    """A small ADT message with a synthetic client, which the adapter translates; with
+    `accept_ack`/`application_ack` (MSH-15/16) in enhanced acknowledgement mode."""
     hetu = hetu or synthetic_hetu(n)
     return "\r".join([
         f"MSH|^~\\&|POTILAS|POTILAS^1.2.246.10.1234567.10.0^ISO|SILTA|SILTA|20250303083000||"
-        f"ADT^{trigger}^ADT_A01|{control_id}|P|{version}|||||FIN|{charset}",
+        f"ADT^{trigger}^ADT_A01|{control_id}|P|{version}|||{accept_ack}|{application_ack}|FIN|"
+        f"{charset}",
         f"EVN|{trigger}|20250303083100",
         f"PID|1||{hetu}^^^&1.2.246.21&ISO^NNFIN||Testi^Henkilö{n}",
-        f"PV1|1|I|OSASTO1|||||||MED|||||||||V{n}^^^&1.2.246.10.1234567.10.0.1&ISO^VN",
+        f"PV1|1|I|OSASTO1|||||||MED|||||||||V{n}^^^&1.2.246.10.1234567.10.0.1&ISO^VN"
+        + "|" * 25 + "20250303083000",
     ]).encode() + b"\r"
 
 

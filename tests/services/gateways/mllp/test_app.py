@@ -58,7 +58,7 @@ async def test_health_ready_metrics(kafka_bootstrap: str, tmp_path: Path) -> Non
     topics = await make_topics(kafka_bootstrap, tmp_path, partitions=1)
     app = build_app(MllpSettings(kafka_bootstrap=kafka_bootstrap, topics_file=topics.topics_file,
                                  mllp_source=topics.source_id("hl7v2"), mllp_port=0,
-                                 log_json=True))
+                                 deadletter_topic=topics.deadletter, log_json=True))
     gateway = app.state.gateway
     transport = httpx.ASGITransport(app=app)
     async with app.router.lifespan_context(app), httpx.AsyncClient(

@@ -93,7 +93,12 @@ async def test_frames_split_across_reads_at_awkward_places(gateway: MllpGateway)
 
 
 async def test_fifty_concurrent_connections(
-        gateway: MllpGateway, topics: PipelineTopics, kafka_bootstrap: str) -> None:
+        start_gateway: StartGateway, settings: MllpSettings, topics: PipelineTopics,
+        kafka_bootstrap: str) -> None:
+    # Every test client is one peer (127.0.0.1): lift the per-peer limit for this one.
+    gateway = await start_gateway(settings.model_copy(update={
+        "mllp_max_connections_per_peer": 64}))
+
     async def sender(n: int) -> list[tuple[str, str]]:
         client = await MllpClient.connect(gateway.port)
         acks = [await client.request(adt(f"C{n:02}M{m}", n)) for m in range(4)]
@@ -164,18 +169,18 @@ async def test_what_the_gateway_refuses_gets_ae_with_the_reason(
         (b"MSH|^~^&|A|B|C|D|||ADT^A01|BADENC|P|2.5.1\r", "", "hl7.encoding.invalid"),
         (adt("BADUTF8") + "PID|2||Ä\r".encode("iso8859-1"), "BADUTF8", "input.encoding.invalid"),
         (adt("UTF16", charset="UNICODE UTF-16"), "UTF16", "hl7.charset.unsupported"),
+        (adt("BADHETU", hetu="010180-9001"), "BADHETU", "identity.invalid"),
     ]
     client = await MllpClient.connect(gateway.port)
     for payload, control_id, code in cases:
         ack = await client.request(payload)
         assert (ack.code, ack.control_id, ack.error_code) == ("AE", control_id, code)
-    # Translation problems are ingest's business: stored and AA.
-    translation = adt("BADHETU", hetu="010180-9001")
-    ack = await client.request(translation)
     await client.close()
-    assert (ack.code, ack.control_id) == ("AA", "BADHETU")
-    records = await read_all(kafka_bootstrap, topics.raw("hl7v2"), expected=1, settle=0.5)
-    assert [r.value for r in records] == [translation]
+    # Nothing reached the raw topic; everything but the empty frame is kept as a dead letter.
+    letters = await read_all(kafka_bootstrap, topics.deadletter, expected=5, settle=0.5)
+    assert sorted(r.value for r in letters) == sorted(p for p, _, _ in cases if p)
+    assert {dict(r.headers)["silta-dl-stage"] for r in letters} == {b"mllp-gateway"}
+    assert await read_all(kafka_bootstrap, topics.raw("hl7v2"), expected=0, settle=0.3) == []
 
 
 async def test_idle_connections_are_closed(
@@ -193,7 +198,8 @@ async def test_idle_connections_are_closed(
 
 async def test_connections_over_the_limit_are_refused(
         start_gateway: StartGateway, settings: MllpSettings) -> None:
-    gateway = await start_gateway(settings.model_copy(update={"mllp_max_connections": 2}))
+    gateway = await start_gateway(settings.model_copy(update={
+        "mllp_max_connections": 2, "mllp_reserved_connections": 0}))
     first, second = await MllpClient.connect(gateway.port), await MllpClient.connect(gateway.port)
     assert (await first.request(adt("L1"))).code == "AA"
     assert (await second.request(adt("L2"))).code == "AA"
