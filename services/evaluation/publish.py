@@ -13,9 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import logging
 from collections.abc import Sequence
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -23,6 +21,7 @@ from contracts.indicators import INDICATOR_RECORD_TYPE, IndicatorRecord
 from contracts.systems import SILTA_CANONICAL
 from services.errors import SourceError
 from services.kafka.clients import Kafka, connection, new_consumer, new_producer
+from services.kafka.reading import start_or_explain
 
 TOPIC = "silta.indicators.v1"
 SCHEMA = f"{SILTA_CANONICAL}/schemas/v1/{INDICATOR_RECORD_TYPE}.json"
@@ -42,26 +41,10 @@ def message(record: IndicatorRecord, publisher: str, counted_to: dt.date,
             [(k, v.encode()) for k, v in headers])
 
 
-async def _started(client: Any, bootstrap: Kafka) -> None:
-    from aiokafka.errors import KafkaError
-
-    client_log = logging.getLogger("aiokafka")
-    level = client_log.level
-    client_log.setLevel(logging.CRITICAL)  # its connect errors become the one below
-    try:
-        await asyncio.wait_for(client.start(), 15)
-    except (KafkaError, OSError, TimeoutError):
-        await client.stop()
-        raise SourceError(f"no Kafka broker answers at {connection(bootstrap).bootstrap} "
-                          "(SILTA_KAFKA_BOOTSTRAP)") from None
-    finally:
-        client_log.setLevel(level)
-
-
 async def publish(bootstrap: Kafka, topic: str, messages: Sequence[Message]) -> int:
     producer = new_producer(bootstrap, enable_idempotence=True, linger_ms=5,
                             request_timeout_ms=15_000)
-    await _started(producer, bootstrap)
+    await start_or_explain(producer, bootstrap)
     try:
         partitions = await producer.partitions_for(topic)
         if not partitions:
@@ -81,7 +64,7 @@ async def read_published(bootstrap: Kafka, topic: str) -> list[tuple[str, Indica
     from aiokafka import TopicPartition
 
     consumer = new_consumer(bootstrap, enable_auto_commit=False, request_timeout_ms=10_000)
-    await _started(consumer, bootstrap)
+    await start_or_explain(consumer, bootstrap)
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         if not partitions:

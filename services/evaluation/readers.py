@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +27,8 @@ import orjson
 
 from contracts.timeline import TimelineEntry
 from services.errors import SourceError
-from services.kafka.clients import Kafka, new_consumer
-from services.kafka.reading import partitions_of
+from services.kafka.clients import Kafka, connection, new_consumer
+from services.kafka.reading import partitions_of, start_or_explain
 from services.settings import redact_url
 from services.timeline.store import open_store
 
@@ -107,29 +106,17 @@ class TopicReader:
 
     @property
     def description(self) -> str:
-        return f"topic {self.topic} at {self.bootstrap}"
+        return f"topic {self.topic} at {connection(self.bootstrap).bootstrap}"
 
     async def read(self, position: Position, sink: Sink) -> Position:
-        from aiokafka.errors import KafkaError
-
         consumer = new_consumer(self.bootstrap, enable_auto_commit=False,
                                 isolation_level="read_committed",
                                 request_timeout_ms=10_000, connections_max_idle_ms=60_000)
-        client_log = logging.getLogger("aiokafka")
-        level = client_log.level
-        client_log.setLevel(logging.CRITICAL)  # its connect errors become the one below
-        try:
-            await asyncio.wait_for(consumer.start(), 15)
-        except (KafkaError, OSError, TimeoutError):
-            await consumer.stop()
-            raise SourceError(f"no Kafka broker answers at {self.bootstrap} "
-                              "(SILTA_KAFKA_BOOTSTRAP)") from None
-        finally:
-            client_log.setLevel(level)
+        await start_or_explain(consumer, self.bootstrap)
         try:
             tps = await partitions_of(consumer, self.topic)
             if not tps:
-                raise SourceError(f"no topic {self.topic} at {self.bootstrap}")
+                raise SourceError(f"no topic {self.topic} at {connection(self.bootstrap).bootstrap}")
             consumer.assign(tps)
             start = {int(k): int(v) for k, v in (position or {}).items()}
             for tp in tps:

@@ -3,11 +3,14 @@ stable offset, for tools that audit topics (verify, dead-letter triage)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from services.kafka.clients import Kafka, new_consumer
+from services.errors import SourceError
+from services.kafka.clients import Kafka, connection, new_consumer
 
 
 async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
@@ -41,3 +44,21 @@ async def read_topic(bootstrap: Kafka, topic: str, **client: Any) -> list[Any]:
         return records
     finally:
         await consumer.stop()
+
+
+async def start_or_explain(client: Any, kafka: Kafka) -> None:
+    """Start an aiokafka client for a command line tool: no broker is one SourceError
+    naming the bootstrap, not aiokafka's retries logged at ERROR."""
+    from aiokafka.errors import KafkaError
+
+    client_log = logging.getLogger("aiokafka")
+    level = client_log.level
+    client_log.setLevel(logging.CRITICAL)
+    try:
+        await asyncio.wait_for(client.start(), 15)
+    except (KafkaError, OSError, TimeoutError):
+        await client.stop()
+        raise SourceError(f"no Kafka broker answers at {connection(kafka).bootstrap} "
+                          "(SILTA_KAFKA_BOOTSTRAP)") from None
+    finally:
+        client_log.setLevel(level)
