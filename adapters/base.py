@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from adapters.errors import TranslationError
 from contracts.codes import name_words
+from contracts.envelope import source_uri
 from contracts.errors import ContractError
 from contracts.events import ContractEvent, ContractViolation, make_event
 from contracts.failures import describe_expected
@@ -44,7 +45,7 @@ class SourceInfo:
 
     @property
     def uri(self) -> str:
-        return f"urn:silta:source:{self.source_id}"
+        return source_uri(self.source_id)
 
 
 Translator = Callable[[bytes, SourceInfo], list[ContractEvent]]

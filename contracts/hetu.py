@@ -24,7 +24,7 @@ _SHAPE = re.compile(r"^(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])$")
 PATTERN = r"^\d{6}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y]$"
 # What must never pass as data or be echoed: any century sign, any check character (valid
 # or not), anywhere in a text, either case. A value that merely looks like one counts.
-IDENTITY_CODE_SHAPE = re.compile(r"\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]", re.IGNORECASE)
+IDENTITY_CODE_SHAPE = re.compile(r"\d{6}[-+A-FU-Y]\d{3}[0-9A-Z]", re.IGNORECASE)
 
 
 def redact_identity_codes(text: str) -> str:

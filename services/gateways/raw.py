@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass
 
+from contracts.envelope import source_uri
+from contracts.hetu import IDENTITY_CODE_SHAPE
 from services.kafka.topics import SourceSpec
-
-# Wider than a valid HETU (any check character, either case): a mistyped identity code is
-# still one, so it is never logged or used as a key.
-HETU_SHAPED = re.compile(r"\d{6}[-+A-FU-Y]\d{3}[0-9A-Z]", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +46,10 @@ def raw_record(source: SourceSpec, body: bytes, content_type: str, received_at: 
     """The record for `body` on the source's raw topic, keyed by `record_id` when it is
     safe to be a key (encoded in `key_encoding`), else by the ce_id."""
     ce_id = ce_id_for(source.id, body)
-    record_id = "" if HETU_SHAPED.search(record_id) else record_id.strip()
+    record_id = "" if IDENTITY_CODE_SHAPE.search(record_id) else record_id.strip()
     headers = [
         ("ce_id", ce_id),
-        ("ce_source", f"urn:silta:source:{source.id}"),
+        ("ce_source", source_uri(source.id)),
         ("ce_type", f"fi.silta.raw.{source.format}.received.v1"),
         ("ce_specversion", "1.0"),
         ("ce_time", rfc3339(received_at)),

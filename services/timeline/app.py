@@ -16,6 +16,7 @@ from faststream.asgi import AsgiFastStream
 from faststream.kafka.annotations import KafkaMessage
 from faststream.specification import AsyncAPI
 
+from contracts.envelope import source_uri
 from contracts.timeline import TimelineEntry
 from services.kafka.clients import new_broker
 from services.kafka.stage import TransactionalStage, raw_records
@@ -48,7 +49,7 @@ def build_app(settings: TimelineSettings | None = None) -> AsgiFastStream:
                                      settings.timeline_state_dir),
         pseudonymiser=settings.pseudonymiser(),
         policy=Policy(settings.policy_drop_disclosure_banned, settings.policy_coarsen_turvakielto),
-        sectors={f"urn:silta:source:{s.id}": s.sector for s in spec.sources},
+        sectors={source_uri(s.id): s.sector for s in spec.sources},
         timeline_topic=settings.timeline_topic,
         deadletter_topic=settings.deadletter_topic,
         metrics=metrics, owners=store,

@@ -16,9 +16,9 @@ import re
 from adapters.base import SourceInfo
 from adapters.errors import TranslationError
 from adapters.registry import translator
+from contracts.hetu import IDENTITY_CODE_SHAPE
 from services.gateways.mllp.errors import MessageRejected
 from services.gateways.mllp.header import Inspection, ReceivedHeader, inspect
-from services.gateways.raw import HETU_SHAPED
 from services.kafka.topics import SourceSpec
 
 _BY_CODE = {  # adapter error code -> HL7 table 0357
@@ -47,7 +47,7 @@ def hl7_error(code: str, header: ReceivedHeader | None = None) -> str:
 
 def safe_control_id(header: ReceivedHeader | None) -> str:
     """MSH-10 when it may be logged and used as a key: '' when it looks like an identity code."""
-    if header is None or HETU_SHAPED.search(header.control_id):
+    if header is None or IDENTITY_CODE_SHAPE.search(header.control_id):
         return ""
     return header.control_id.strip()
 
@@ -75,7 +75,7 @@ def check_header(header: ReceivedHeader) -> MessageRejected | None:
     if not header.control_id.strip():
         return MessageRejected("hl7.field.missing", "MSH-10", "a message control id, which "
                                "the ACK echoes in MSA-2", "101")
-    if HETU_SHAPED.search(header.control_id):
+    if IDENTITY_CODE_SHAPE.search(header.control_id):
         return MessageRejected("hl7.control-id.identity-code", "MSH-10", "a message control "
                                "id that is not a personal identity code (value not shown); "
                                "use the sending system's own message number", "102")

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from adapters.base import SourceInfo
 from adapters.errors import TranslationError
 from adapters.registry import translator
+from contracts.hetu import IDENTITY_CODE_SHAPE
 from services.gateways.mllp import MllpGateway, MllpSettings, build_server
-from services.gateways.raw import HETU_SHAPED
 from tests.services.gateways.mllp.conftest import StartGateway
 from tests.services.gateways.mllp.support import adt, golden
 from tests.support.pipeline import PipelineTopics, read_all
@@ -75,7 +75,7 @@ def _check_ae(ack: hl7.Message, code: str, location: str, hl7_code: str) -> None
     assert str(err(3)(1)(3)) == "HL70357" and str(err(4)) == "E"
     user_message = ack.unescape(str(err(8)))
     assert "Correct it in the sending system" in user_message
-    assert HETU_SHAPED.search(str(ack.segment("MSA")) + str(err)) is None
+    assert IDENTITY_CODE_SHAPE.search(str(ack.segment("MSA")) + str(err)) is None
 
 
 async def test_the_five_bad_messages_of_issue_10_get_ae_with_the_reason(
@@ -223,7 +223,7 @@ def test_every_mistaken_message_gets_ae_with_err_3_and_err_2_and_every_good_one_
         location, hl7_code = str(err(1)).rsplit(c, 1)[0], str(err(1)(1)(4)(1))
     assert hl7_code in TABLE_0357
     assert re.fullmatch(f"[^{re.escape(c)}]+({re.escape(c)}\\d*){{0,4}}", location), location
-    assert HETU_SHAPED.search(str(ack.segment("MSA")) + str(err)) is None
+    assert IDENTITY_CODE_SHAPE.search(str(ack.segment("MSA")) + str(err)) is None
 
 
 def _translation_error(payload: bytes) -> TranslationError | None:
