@@ -35,7 +35,9 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # sys.stderr as it is when a logger is made, not when logging was configured: a
+        # stream replaced since (and closed, as test runners do) must not break logging.
+        logger_factory=lambda *args: structlog.PrintLogger(sys.stderr),
         cache_logger_on_first_use=False,
     )
     # Libraries (aiokafka, faststream, uvicorn) log through stdlib: route them through the
