@@ -15,6 +15,7 @@ import pytest
 import schemathesis
 import yaml
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
 
 from services.gateways.http.app import build_app
 from services.gateways.http.settings import HttpIngestSettings
@@ -67,4 +68,7 @@ def test_gateway_conforms_to_its_schema(case: schemathesis.Case) -> None:
     source = (case.path_parameters or {}).get("source")
     token = TOKENS.get(source, TOKENS[f"fhir-{_SUFFIX}"]) if isinstance(source, str) else \
         TOKENS[f"fhir-{_SUFFIX}"]
-    case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
+    # /ready answers a documented 503 while the producer (re)connects; that is its job.
+    excluded = [not_a_server_error] if case.path == "/ready" else []
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
+                           excluded_checks=excluded)
