@@ -3,6 +3,11 @@ SILTA_API_TLS_*; real httpx clients, certificates made by trustme at test time."
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -11,6 +16,7 @@ import pytest
 from services.api.app import build_app
 from services.errors import ConfigError
 from tests.services.api.support import CLIENT_A, READER, api_settings, bearer, seeded_store_url
+from tests.support.processes import ServiceProcess
 from tests.support.tls import make_pki, served_tls
 
 
@@ -59,3 +65,34 @@ def test_incomplete_tls_settings_name_the_setting(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"SILTA_API_TLS_CERTFILE .* SILTA_API_TLS_KEYFILE"):
         api_settings(url, api_tls_certfile=pki.server_key,  # swapped: not a certificate
                      api_tls_keyfile=pki.server_cert).tls.uvicorn_options()
+
+
+async def test_silta_serve_api_over_https(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """The wiring in `silta serve`: the settings from the environment reach uvicorn."""
+    pki = make_pki(tmp_path / "pki")
+    settings = api_settings(await seeded_store_url(request, tmp_path, "sqlite"),
+                            api_tls_certfile=pki.server_cert, api_tls_keyfile=pki.server_key)
+    service = ServiceProcess("api", settings, tmp_path, "api").start()
+    try:
+        async with httpx.AsyncClient(verify=pki.client_context()) as client:
+            for _ in range(300):
+                with contextlib.suppress(httpx.TransportError):
+                    if (await client.get(f"https://localhost:{service.port}/ready")).is_success:
+                        break
+                assert service.alive, service.log()
+                await asyncio.sleep(0.1)
+            else:
+                pytest.fail(f"no HTTPS answer from `silta serve api`:\n{service.log()}")
+    finally:
+        service.stop()
+
+
+def test_silta_serve_says_which_setting_is_missing(tmp_path: Path) -> None:
+    pki = make_pki(tmp_path / "pki")
+    env = {**os.environ, "SILTA_API_TLS_CERTFILE": str(pki.server_cert),
+           "SILTA_STORE_URL": f"sqlite:///{tmp_path}/timeline.sqlite3"}
+    done = subprocess.run([sys.executable, "-m", "services.cli.main", "serve", "api"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == ("silta: TLS needs both SILTA_API_TLS_CERTFILE and "
+                           "SILTA_API_TLS_KEYFILE; only SILTA_API_TLS_CERTFILE is set\n")
