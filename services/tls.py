@@ -24,10 +24,6 @@ class ServerTls:
     keyfile: Path | None = None
     client_cafile: Path | None = None
 
-    @property
-    def enabled(self) -> bool:
-        return self.certfile is not None
-
     def context(self) -> ssl.SSLContext | None:
         """The server context (None without TLS settings); each file problem is a
         ConfigError naming its setting."""
