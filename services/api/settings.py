@@ -9,6 +9,7 @@ start-up log shows actors and scopes, never tokens) and `grants()` parses it.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from services.errors import ConfigError
 from services.settings import SiltaSettings
 from services.timeline.settings import TimelineSettings
+from services.tls import ServerTls
 
 Scope = Literal["timeline:read", "audit:read"]
 SCOPES: dict[str, str] = {
@@ -40,6 +42,18 @@ class ApiSettings(SiltaSettings):
     api_tokens: SecretStr = Field(
         SecretStr("{}"),
         description='JSON {"<token>": {"actor": "...", "scopes": ["timeline:read"]}}')
+    api_tls_certfile: Path | None = Field(
+        None, description="server certificate chain (PEM) for HTTPS; "
+        "needs SILTA_API_TLS_KEYFILE too")
+    api_tls_keyfile: Path | None = Field(None, description="private key (PEM) of that certificate")
+    api_tls_client_cafile: Path | None = Field(
+        None, description="CA (PEM) of client certificates; when set, a client without one "
+        "from this CA is refused")
+
+    @property
+    def tls(self) -> ServerTls:
+        return ServerTls("SILTA_API_TLS", self.api_tls_certfile, self.api_tls_keyfile,
+                         self.api_tls_client_cafile)
 
     def grants(self) -> dict[str, TokenGrant]:
         """Token -> grant. Errors name the entry by position and actor, never the token."""

@@ -25,14 +25,19 @@ _SERVICES = {
     Service.http_ingest: ("services.gateways.http", "HttpIngestSettings", "http_ingest_port"),
     Service.api: ("services.api", "ApiSettings", "api_port"),
 }
+# Services whose HTTP port is their edge and so serves their TLS settings (`settings.tls`);
+# the MLLP gateway's TLS is on its MLLP listener, its HTTP port only answers probes.
+_TLS_EDGES = {Service.http_ingest, Service.api}
 
 
-def _app_and_port(service: Service) -> tuple[Any, int]:
+def _app_and_port(service: Service) -> tuple[Any, int, dict[str, Any]]:
+    """The app, its port and uvicorn's TLS options (checked before the app is built)."""
     # Imported on demand: starting one service should not import the others.
     package, settings_class, port_field = _SERVICES[service]
     settings = getattr(import_module(f"{package}.settings"), settings_class)()
+    tls = settings.tls.uvicorn_options() if service in _TLS_EDGES else {}
     app = import_module(f"{package}.app").build_app(settings)
-    return app, int(getattr(settings, port_field))
+    return app, int(getattr(settings, port_field)), tls
 
 
 def serve(
@@ -43,7 +48,8 @@ def serve(
     """Run a service with its /health, /ready and /metrics endpoints until SIGTERM/Ctrl-C."""
     import uvicorn
 
-    app, default_port = _app_and_port(service)
+    app, default_port, tls = _app_and_port(service)
     uvicorn.Server(uvicorn.Config(app, host=host, port=port or default_port, log_config=None,
                                   access_log=False, lifespan="on",
-                                  http=getattr(getattr(app, "state", None), "http_protocol", "auto"))).run()
+                                  http=getattr(getattr(app, "state", None), "http_protocol", "auto"),
+                                  **tls)).run()

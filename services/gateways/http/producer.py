@@ -20,6 +20,7 @@ from services.gateways.http.errors import BrokerUnavailable, RecordTooLarge
 from services.gateways.http.settings import HttpIngestSettings
 from services.gateways.raw import RawRecord
 from services.kafka.clients import new_producer
+from services.kafka.diagnosis import diagnose
 from services.logging import get_logger
 
 _HEADROOM = 64 * 1024  # key, headers and batch framing on top of the largest body
@@ -104,7 +105,11 @@ class RawProducer:
     async def readiness(self, topics: list[str]) -> list[str]:
         producer = self._producer
         if producer is None:
-            return ["kafka producer not connected"]
+            # aiokafka only says it could not bootstrap; a connection of our own shows why
+            # (wrong password, CA, key file) in terms of the settings, never a secret.
+            reason = await diagnose(self._settings.kafka, timeout=3.0)
+            return [f"kafka producer not connected: {reason}" if reason else
+                    "kafka producer not connected"]
         try:
             metadata = await asyncio.wait_for(producer.client.fetch_all_metadata(), 3.0)
         except (KafkaError, OSError, TimeoutError):

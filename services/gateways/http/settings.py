@@ -6,11 +6,13 @@ source system, so a vendor's token can post only to its own source.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr, field_validator
 
 from services.settings import SiltaSettings
+from services.tls import ServerTls
 
 MIN_TOKEN_LENGTH = 16
 MIB = 1024 * 1024
@@ -35,6 +37,18 @@ class HttpIngestSettings(SiltaSettings):
         "connection is then closed (needs the protocol from services/gateways/http/guard.py)")
     http_body_timeout_s: float = Field(
         30.0, gt=0, le=3600, description="longest wait for a request's whole body, then 408")
+    http_tls_certfile: Path | None = Field(
+        None, description="server certificate chain (PEM) for HTTPS; "
+        "needs SILTA_HTTP_TLS_KEYFILE too")
+    http_tls_keyfile: Path | None = Field(None, description="private key (PEM) of that certificate")
+    http_tls_client_cafile: Path | None = Field(
+        None, description="CA (PEM) of client certificates; when set, a client without one "
+        "from this CA is refused")
+
+    @property
+    def tls(self) -> ServerTls:
+        return ServerTls("SILTA_HTTP_TLS", self.http_tls_certfile, self.http_tls_keyfile,
+                         self.http_tls_client_cafile)
 
     @field_validator("http_tokens")
     @classmethod

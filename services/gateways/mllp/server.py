@@ -1,5 +1,7 @@
 """The MLLP listener: `build_server(settings)` -> MllpGateway with `start()`, `stop()`, `.port`.
 
+With `SILTA_MLLP_TLS_CERTFILE` and `_KEYFILE` it speaks MLLP over TLS (services/tls.py).
+
 Stopping is graceful: the listener closes first (no new connections), every connection
 stops reading, the ACKs owed for messages already read are written (each is settled within
 `mllp_send_timeout`), then connections close and the producer flushes. Connections still
@@ -29,6 +31,7 @@ class MllpGateway:
     def __init__(self, settings: MllpSettings, source: SourceSpec) -> None:
         self.settings = settings
         self.source = source
+        self._tls = settings.tls.context()  # None: plain MLLP
         self.log = get_logger(service="mllp-gateway", source=source.id)
         self.metrics = MllpMetrics(source.id)
         self.sink = RawSink(settings, source, self.log)
@@ -53,10 +56,16 @@ class MllpGateway:
     async def start(self) -> None:
         """Connect to Kafka (a failure is logged, not fatal: messages get AR) and listen."""
         await self.sink.connect()
+        # A handshake happens before _on_connect counts the connection against the limits,
+        # so it gets no longer than a frame would.
+        tls: dict[str, Any] = {} if self._tls is None else {
+            "ssl": self._tls, "ssl_handshake_timeout": self.settings.mllp_frame_timeout}
         self._server = await asyncio.start_server(
             self._on_connect, self.settings.mllp_host, self.settings.mllp_port,
-            limit=64 * 1024, backlog=min(1024, self.settings.mllp_max_connections * 2))
+            limit=64 * 1024, backlog=min(1024, self.settings.mllp_max_connections * 2), **tls)
         self.log.info("mllp gateway listening", host=self.settings.mllp_host, port=self.port,
+                      tls=self._tls is not None,
+                      client_certificates=self.settings.mllp_tls_client_cafile is not None,
                       topic=self.sink.topic, settings=self.settings.redacted())
         if (reason := await self.ready()) is not None:
             self.log.error("not ready: messages will be answered AR until this is fixed",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
 from services.settings import SiltaSettings
+from services.tls import ServerTls
 
 MIB = 1024 * 1024
 
@@ -16,6 +18,13 @@ class MllpSettings(SiltaSettings):
     # interface is a decision the deployment makes (SILTA_MLLP_HOST=0.0.0.0 in a container).
     mllp_host: str = Field("127.0.0.1", description="address the MLLP listener binds")
     mllp_port: int = Field(2575, ge=0, le=65535, description="MLLP port; 0 picks a free one")
+    mllp_tls_certfile: Path | None = Field(
+        None, description="server certificate chain (PEM) to serve MLLP over TLS; "
+        "needs SILTA_MLLP_TLS_KEYFILE too")
+    mllp_tls_keyfile: Path | None = Field(None, description="private key (PEM) of that certificate")
+    mllp_tls_client_cafile: Path | None = Field(
+        None, description="CA (PEM) of client certificates; when set, a client without one "
+        "from this CA is refused")
     mllp_source: str = Field(
         "hospital-adt", description="source id in the topics file whose raw topic is written")
     mllp_max_frame_bytes: int = Field(
@@ -56,3 +65,8 @@ class MllpSettings(SiltaSettings):
         "", description="ACK MSH-4 when the message names no receiving facility")
     mllp_http_host: str = Field("127.0.0.1", description="/health, /ready and /metrics address")
     mllp_http_port: int = Field(8083, ge=0, le=65535, description="/health, /ready and /metrics")
+
+    @property
+    def tls(self) -> ServerTls:
+        return ServerTls("SILTA_MLLP_TLS", self.mllp_tls_certfile, self.mllp_tls_keyfile,
+                         self.mllp_tls_client_cafile)

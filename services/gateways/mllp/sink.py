@@ -32,6 +32,7 @@ from services.gateways.mllp.header import BYTES_CHARSET
 from services.gateways.mllp.settings import MllpSettings
 from services.gateways.raw import RawRecord
 from services.kafka.clients import new_producer
+from services.kafka.diagnosis import diagnose
 from services.kafka.topics import SourceSpec
 
 CONTENT_TYPE = "application/hl7-v2"
@@ -114,7 +115,10 @@ class RawSink:
             producer = await self._ensure()
             metadata = await asyncio.wait_for(producer.client.fetch_all_metadata(), 3.0)
         except StoreUnavailable:
-            return f"kafka: {self._last_error}"
+            # The producer's error is only its type; a connection of our own names the
+            # setting that is wrong (never a secret).
+            reason = await diagnose(self._settings.kafka, timeout=3.0)
+            return f"kafka: {reason or self._last_error}"
         except (KafkaError, OSError, TimeoutError) as exc:
             return f"kafka: no metadata answer ({type(exc).__name__})"
         missing = [t for t in (self.topic, *topics) if t not in metadata.topics()]

@@ -13,9 +13,11 @@ from typer.testing import CliRunner
 
 from deploy.local.broker import free_port
 from services.cli.main import app
+from services.gateways.mllp import build_server
 from services.ingest.app import build_app as ingest_app
 from services.kafka.diagnosis import KafkaAccessError, diagnose
 from tests.services.gateways.http.support import Tokens, gateway, gateway_settings
+from tests.services.gateways.mllp.conftest import settings_for as mllp_settings
 from tests.support.broker import SecureBroker
 from tests.support.pipeline import ingest_settings, make_topics
 
@@ -105,8 +107,33 @@ async def test_a_gateway_with_a_wrong_password_retries_without_a_hot_loop(
         ready = await client.get("/ready")
     attempts = _failed_logins(secure_kafka) - before
     assert ready.status_code == 503
+    [reason] = ready.json()["reasons"]
+    assert "SILTA_KAFKA_SASL_PASSWORD" in reason and "http-gateway" in reason
+    assert WRONG not in ready.text
     assert 1 <= attempts <= 8, f"{attempts} failed logins in 8 s"  # backoff 0.5, 1, 2, 4 s
 
 
 def _failed_logins(broker: SecureBroker) -> int:
     return broker.kafka.log_file.read_text(errors="replace").count("Failed authentication")
+
+
+async def test_an_mllp_gateway_not_ready_names_the_setting(secure_kafka: SecureBroker,
+                                                           tmp_path: Path) -> None:
+    """A CA that does not match, then a wrong password: /ready (gateway.ready()) says which."""
+    topics = await make_topics(secure_kafka.kafka.connection, tmp_path, partitions=1)
+    other = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other))
+    principal = secure_kafka.as_("mllp-gateway")
+    for conn, expected in ((dataclasses.replace(principal, ssl_cafile=other),
+                            f"SILTA_KAFKA_SSL_CAFILE ({other})"),
+                           (secure_kafka.as_("mllp-gateway", password=WRONG),
+                            "SILTA_KAFKA_SASL_PASSWORD")):
+        gateway = build_server(mllp_settings(conn.bootstrap, topics.topics_file,
+                                             topics.source_id("hl7v2"), **conn.as_settings()))
+        await gateway.start()
+        try:
+            reason = await gateway.ready()
+        finally:
+            await gateway.stop()
+        assert reason is not None and reason.startswith("kafka: ") and expected in reason
+        assert WRONG not in reason
