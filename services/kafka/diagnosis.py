@@ -53,7 +53,9 @@ async def diagnose(kafka: Kafka, topics: Sequence[str] = (), timeout: float = 10
         return explain(exc, conn)
     try:
         if topics:
-            response = await link.send(MetadataRequest(list(topics)))
+            # A diagnosis must never create the topic it asks about (auto-create clusters).
+            response = await link.send(MetadataRequest(list(topics),
+                                                       allow_auto_topic_creation=False))
             refused = [topic for code, topic, *_ in response.topics
                        if code == TopicAuthorizationFailedError.errno]
             if refused:
