@@ -15,6 +15,7 @@ import signal
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import orjson
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -23,6 +24,13 @@ from services.logging import get_logger
 from services.observability.metrics import ServiceMetrics
 
 ReadyCheck = Callable[[], Awaitable[str | None]]  # None when ready, else the reason
+
+
+def readiness_body(reasons: Sequence[str]) -> bytes:
+    """JSON even when a reason quotes a path or a setting's value."""
+    if not reasons:
+        return b'{"status":"ready"}'
+    return orjson.dumps({"status": "not ready", "reasons": list(reasons)})
 
 
 def service_app(
@@ -41,11 +49,8 @@ def service_app(
         for check in ready_checks:
             if (reason := await check()) is not None:
                 reasons.append(reason)
-        if reasons:
-            body = ('{"status":"not ready","reasons":[' +
-                    ",".join(f'"{r}"' for r in reasons) + "]}").encode()
-            return AsgiResponse(body, 503, headers={"content-type": "application/json"})
-        return AsgiResponse(b'{"status":"ready"}', 200, headers={"content-type": "application/json"})
+        return AsgiResponse(readiness_body(reasons), 503 if reasons else 200,
+                            headers={"content-type": "application/json"})
 
     @get(include_in_schema=False)
     async def prometheus(scope: Any) -> AsgiResponse:
