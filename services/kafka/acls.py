@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import for_code
 from aiokafka.protocol.admin import CreateAclsRequest, DeleteAclsRequest, DescribeAclsRequest
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 import deploy
-from services.errors import ConfigError
 from services.kafka.clients import Kafka, new_admin
+from services.kafka.topics import load_yaml
 
 DEFAULT_ACLS_FILE = Path(deploy.__file__).resolve().parent / "acls.yaml"
 CLUSTER = "kafka-cluster"  # the one name Kafka's CLUSTER resource has
@@ -144,19 +143,7 @@ class Binding:
 
 def load_acls(path: Path = DEFAULT_ACLS_FILE) -> AclsFile:
     """Parse and check the ACLs file; errors name the file and the offending field."""
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"cannot read ACLs file {path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
-    try:
-        spec = AclsFile.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: {where}: {first['msg']}") from exc
-    return spec
+    return load_yaml(path, AclsFile, "ACLs file")
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
@@ -74,20 +74,28 @@ def raw_topic(sector: str, source_id: str) -> str:
     return f"silta.raw.{sector}.{source_id}.v1"
 
 
-def load_topics(path: Path, replication_factor: int | None = None) -> TopicsFile:
-    """Parse and check the topics file; errors name the file and the offending field."""
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_yaml(path: Path, model: type[M], what: str) -> M:
+    """A YAML file checked against `model`; errors name the file and the offending field."""
     try:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:
-        raise ConfigError(f"cannot read topics file {path}: {exc.strerror}") from exc
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
     try:
-        spec = TopicsFile.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ConfigError(f"{path}: {where}: {first['msg']}") from exc
+
+
+def load_topics(path: Path, replication_factor: int | None = None) -> TopicsFile:
+    """Parse and check the topics file; errors name the file and the offending field."""
+    spec = load_yaml(path, TopicsFile, "topics file")
     if replication_factor is not None:
         spec = spec.model_copy(update={"replication_factor": replication_factor})
     events, timeline = spec.topics.get("silta.events.v1"), spec.topics.get("silta.timeline.v1")

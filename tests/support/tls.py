@@ -3,7 +3,6 @@ options `silta serve` passes (`settings.tls.uvicorn_options()`)."""
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import trustme
-import uvicorn
 
-from deploy.local.broker import free_port
 from services.tls import ServerTls
+from tests.support.serving import serving
 
 
 @dataclass(frozen=True)
@@ -56,17 +54,6 @@ def make_pki(directory: Path) -> Pki:
 @asynccontextmanager
 async def served_tls(app: Any, tls: ServerTls) -> AsyncIterator[int]:
     """`app` under uvicorn on a loopback port with `tls`; yields the port."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on",
-        http=getattr(app.state, "http_protocol", "auto"), **tls.uvicorn_options()))
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()  # start-up failed: raise its error
-            await asyncio.sleep(0.02)
+    async with serving(app, http=getattr(app.state, "http_protocol", "auto"),
+                       **tls.uvicorn_options()) as port:
         yield port
-    finally:
-        server.should_exit = True
-        await task

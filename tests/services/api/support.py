@@ -22,6 +22,7 @@ from services.api.app import build_app
 from services.api.settings import ApiSettings
 from services.logging import configure_logging
 from services.timeline.store import open_store
+from tests.support.serving import serving
 
 CLIENT_A = "a1" * 16  # both sectors, with an amendment and a retraction
 CLIENT_B = "b2" * 16  # health only
@@ -153,22 +154,5 @@ def logs_captured(capsys: pytest.CaptureFixture[str],
 async def served(app: FastAPI) -> AsyncIterator[str]:
     """`app` under uvicorn on a real loopback port, as `silta serve` runs it; yields the
     base URL."""
-    import asyncio
-
-    import uvicorn
-
-    from deploy.local.broker import free_port
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                           access_log=False, lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()  # start-up failed: raise its error
-            await asyncio.sleep(0.02)
+    async with serving(app) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
