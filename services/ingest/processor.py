@@ -12,7 +12,6 @@ from aiokafka import ConsumerRecord, TopicPartition
 
 from adapters.base import SourceInfo, Translator
 from adapters.errors import TranslationError
-from adapters.identity import Pseudonymiser
 from adapters.registry import adapter_version, translator
 from services.deadletter import DeadLetterReason, to_deadletter
 from services.kafka.stage import Outcome
@@ -20,6 +19,7 @@ from services.kafka.topics import TopicsFile
 from services.kafka.transactions import OutRecord
 from services.logging import get_logger
 from services.observability.metrics import ServiceMetrics
+from services.pseudonyms import Pseudonymiser
 
 RAW_REF = "silta-raw-ref"  # header on each contract event: "<raw topic>/<partition>/<offset>"
 

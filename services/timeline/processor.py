@@ -15,7 +15,6 @@ from typing import Any
 
 from aiokafka import ConsumerRecord, TopicPartition
 
-from adapters.identity import Pseudonymiser
 from contracts.codes import CodeProblem
 from contracts.envelope import Envelope
 from contracts.events import ContractEvent, ContractViolation, parse_event
@@ -26,6 +25,7 @@ from services.kafka.stage import Outcome
 from services.kafka.transactions import OutRecord
 from services.logging import get_logger
 from services.observability.metrics import ServiceMetrics
+from services.pseudonyms import Pseudonymiser
 from services.timeline.minimise import check_codes, entry_id, record_ref, sector_of, to_entry
 from services.timeline.owners import Claim, RecordOwners
 from services.timeline.policy import Policy

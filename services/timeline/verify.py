@@ -18,13 +18,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from adapters.identity import Pseudonymiser
 from contracts.events import ContractViolation, parse_event
 from contracts.timeline import TimelineEntry
 from services.deadletter import DeadLetter, from_deadletter
 from services.ingest.processor import RAW_REF
 from services.kafka.clients import Kafka
 from services.kafka.reading import read_topic
+from services.pseudonyms import Pseudonymiser
 from services.timeline.minimise import entry_id
 from services.timeline.policy import Policy
 from services.timeline.store.base import TimelineStore, differing_fields

@@ -15,10 +15,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from adapters.identity import Pseudonymiser
 from services.cli.main import app as cli
 from services.deadletter import from_deadletter
 from services.ingest.app import build_app as ingest_app
+from services.pseudonyms import Pseudonymiser
 from services.timeline.app import build_app as timeline_app
 from services.timeline.policy import Policy
 from services.timeline.store import open_store

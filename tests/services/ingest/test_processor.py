@@ -9,12 +9,12 @@ from pathlib import Path
 
 from aiokafka import TopicPartition
 
-from adapters.identity import Pseudonymiser
 from contracts import systems
 from contracts.events import parse_event
 from services.ingest.processor import IngestProcessor, routes_for
 from services.kafka.topics import load_topics
 from services.observability.metrics import ServiceMetrics
+from services.pseudonyms import Pseudonymiser
 from services.settings import DEFAULT_TOPICS_FILE
 
 DATA = Path(__file__).resolve().parents[2] / "data"

@@ -13,12 +13,12 @@ import pytest
 from aiokafka import ConsumerRecord, TopicPartition
 
 from adapters.base import SourceInfo
-from adapters.identity import Pseudonymiser
 from adapters.registry import translator
 from contracts.events import ContractEvent
 from contracts.timeline import TimelineEntry
 from services.kafka.stage import Outcome
 from services.observability.metrics import ServiceMetrics
+from services.pseudonyms import Pseudonymiser
 from services.timeline.owners import MemoryOwners
 from services.timeline.policy import Policy
 from services.timeline.processor import TimelineProcessor
