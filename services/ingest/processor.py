@@ -13,6 +13,7 @@ from aiokafka import ConsumerRecord, TopicPartition
 from adapters.base import SourceInfo, Translator
 from adapters.errors import TranslationError
 from adapters.registry import adapter_version, translator
+from contracts.catalogue import Sector
 from services.deadletter import DeadLetterReason, to_deadletter
 from services.kafka.stage import Outcome
 from services.kafka.topics import TopicsFile
@@ -27,7 +28,7 @@ RAW_REF = "silta-raw-ref"  # header on each contract event: "<raw topic>/<partit
 @dataclass(frozen=True)
 class Route:
     source_id: str
-    sector: str
+    sector: Sector
     translate: Translator
     adapter_version: str
 
@@ -76,7 +77,7 @@ class IngestProcessor:
         return Outcome(out, count if dead else None)
 
     def translate(self, route: Route, record: ConsumerRecord[Any, Any]) -> list[OutRecord]:
-        source = SourceInfo(route.source_id, route.sector,  # type: ignore[arg-type]
+        source = SourceInfo(route.source_id, route.sector,
                             dt.datetime.fromtimestamp(record.timestamp / 1000, dt.UTC))
         try:
             events = route.translate(record.value or b"", source)

@@ -17,10 +17,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from contracts.catalogue import Sector
 from services.errors import ConfigError
 from services.kafka.clients import Kafka, new_admin
 
-Sector = Literal["health", "social"]
 SourceFormat = Literal["hl7v2", "fhir", "social"]
 
 
