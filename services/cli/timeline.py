@@ -39,7 +39,7 @@ def verify_(
 
 
 async def _verify(settings: TimelineSettings, with_store: bool) -> Books:
-    spec = load_topics(settings.topics_file)
+    spec = load_topics(settings)
     store = open_store(settings.store_url) if with_store else None
     if store is not None:
         await store.open()

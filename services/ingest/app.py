@@ -33,7 +33,7 @@ transaction per input partition."""
 def build_app(settings: IngestSettings | None = None) -> AsgiFastStream:
     settings = settings or IngestSettings()
     configure_logging(settings.log_level, settings.log_json)
-    spec = load_topics(settings.topics_file)
+    spec = load_topics(settings)
     routes = routes_for(spec, settings.ingest_sources)
     metrics = ServiceMetrics("ingest")
     pseudonymiser = settings.pseudonymiser()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import yaml
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
@@ -20,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from contracts.catalogue import Sector
 from services.errors import ConfigError
 from services.kafka.clients import Kafka, new_admin
+
+if TYPE_CHECKING:
+    from services.settings import SiltaSettings
 
 SourceFormat = Literal["hl7v2", "fhir", "social"]
 
@@ -93,18 +96,32 @@ def load_yaml(path: Path, model: type[M], what: str) -> M:
         raise ConfigError(f"{path}: {where}: {first['msg']}") from exc
 
 
-def load_topics(path: Path, replication_factor: int | None = None) -> TopicsFile:
-    """Parse and check the topics file; errors name the file and the offending field."""
+def load_topics(settings: SiltaSettings, replication_factor: int | None = None) -> TopicsFile:
+    """The topics file `settings` names, parsed and checked against the topic names the
+    settings configure; errors name the file and the offending field."""
+    path = settings.topics_file
     spec = load_yaml(path, TopicsFile, "topics file")
     if replication_factor is not None:
         spec = spec.model_copy(update={"replication_factor": replication_factor})
-    events, timeline = spec.topics.get("silta.events.v1"), spec.topics.get("silta.timeline.v1")
-    if events and timeline and events.partitions != timeline.partitions:
-        raise ConfigError(
-            f"{path}: silta.events.v1 and silta.timeline.v1 need the same partition count "
-            f"(found {events.partitions} and {timeline.partitions})"
-        )
+    _check_co_partitioned(spec, path, settings.events_topic, settings.timeline_topic)
     return spec
+
+
+def _check_co_partitioned(spec: TopicsFile, path: Path, events: str, timeline: str) -> None:
+    """The timeline service writes each entry to the partition number its event came from,
+    so the events and timeline topics (as configured, whatever their names) need the same
+    partition count, and a file that declares one of them must declare the other."""
+    declared = {name: spec.topics.get(name) for name in (events, timeline)}
+    missing = [name for name, topic in declared.items() if topic is None]
+    if len(missing) == 1:
+        raise ConfigError(
+            f"{path}: declares {events if missing[0] == timeline else timeline} but not "
+            f"{missing[0]}; the events and timeline topics (SILTA_EVENTS_TOPIC, "
+            "SILTA_TIMELINE_TOPIC) are declared together, with the same partition count")
+    counts = [topic.partitions for topic in declared.values() if topic is not None]
+    if len(counts) == 2 and counts[0] != counts[1]:
+        raise ConfigError(f"{path}: {events} and {timeline} need the same partition count "
+                          f"(found {counts[0]} and {counts[1]})")
 
 
 async def _wait_for_leaders(

@@ -41,7 +41,7 @@ number. Entries are also materialised into the timeline store behind the query A
 def build_app(settings: TimelineSettings | None = None) -> AsgiFastStream:
     settings = settings or TimelineSettings()
     configure_logging(settings.log_level, settings.log_json)
-    spec = load_topics(settings.topics_file)
+    spec = load_topics(settings)
     metrics = ServiceMetrics("timeline")
     store = open_store(settings.store_url)
     processor = TimelineProcessor(

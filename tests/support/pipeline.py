@@ -19,6 +19,7 @@ from services.ingest.settings import IngestSettings
 from services.kafka.acls import AclsFile, apply_acls
 from services.kafka.clients import Kafka, connection, new_consumer, new_producer
 from services.kafka.topics import TopicsFile, apply_topics, load_topics
+from services.settings import SiltaSettings
 from services.timeline.settings import TimelineSettings
 from tests.support.broker import SecureBroker
 
@@ -55,7 +56,7 @@ async def make_topics(bootstrap: Kafka, tmp_path: Path, partitions: int = 3) -> 
     }
     path = tmp_path / f"topics-{suffix}.yaml"
     path.write_text(yaml.safe_dump(data))
-    spec = load_topics(path)
+    spec = load_topics(SiltaSettings(topics_file=path, events_topic=events, timeline_topic=timeline))
     report = await apply_topics(bootstrap, spec)
     assert report.ok, report.lines()
     return PipelineTopics(suffix, spec, path, events, timeline, deadletter, secrets.token_hex(32))

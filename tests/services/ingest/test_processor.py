@@ -15,10 +15,10 @@ from services.ingest.processor import IngestProcessor, routes_for
 from services.kafka.topics import load_topics
 from services.observability.metrics import ServiceMetrics
 from services.pseudonyms import Pseudonymiser
-from services.settings import DEFAULT_TOPICS_FILE
+from services.settings import DEFAULT_TOPICS_FILE, SiltaSettings
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-SPEC = load_topics(DEFAULT_TOPICS_FILE)
+SPEC = load_topics(SiltaSettings(topics_file=DEFAULT_TOPICS_FILE))
 PSEUDO = Pseudonymiser(b"p" * 32, "k1")
 
 
