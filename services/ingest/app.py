@@ -42,7 +42,7 @@ def build_app(settings: IngestSettings | None = None) -> AsgiFastStream:
                         client_id="silta-ingest")
     stage = TransactionalStage(
         service="ingest", group_id=settings.ingest_group_id,
-        producers=PartitionProducers(settings.kafka, settings.ingest_transactional_prefix),
+        producers=PartitionProducers.on_kafka(settings.kafka, settings.ingest_transactional_prefix),
         processor=IngestProcessor(routes, pseudonymiser, settings.events_topic,
                                   settings.deadletter_topic, metrics),
         metrics=metrics,

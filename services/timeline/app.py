@@ -56,8 +56,8 @@ def build_app(settings: TimelineSettings | None = None) -> AsgiFastStream:
     )
     stage = TransactionalStage(
         service="timeline", group_id=settings.timeline_group_id,
-        producers=PartitionProducers(settings.kafka,
-                                     settings.timeline_transactional_prefix),
+        producers=PartitionProducers.on_kafka(settings.kafka,
+                                              settings.timeline_transactional_prefix),
         processor=processor, metrics=metrics,
     )
     materialiser = Materialiser(store, metrics)
