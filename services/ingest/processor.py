@@ -15,12 +15,12 @@ from adapters.errors import TranslationError
 from adapters.registry import adapter_version, translator
 from contracts.catalogue import Sector
 from services.deadletter import DeadLetterReason, to_deadletter
+from services.ingest.settings import IngestSettings
 from services.kafka.stage import Outcome
 from services.kafka.topics import TopicsFile
 from services.kafka.transactions import OutRecord
 from services.logging import get_logger
 from services.observability.metrics import ServiceMetrics
-from services.pseudonyms import Pseudonymiser
 
 RAW_REF = "silta-raw-ref"  # header on each contract event: "<raw topic>/<partition>/<offset>"
 
@@ -44,12 +44,12 @@ def routes_for(spec: TopicsFile, only: Sequence[str] | None = None) -> dict[str,
 
 
 class IngestProcessor:
-    def __init__(self, routes: dict[str, Route], pseudonymiser: Pseudonymiser,
-                 events_topic: str, deadletter_topic: str, metrics: ServiceMetrics) -> None:
+    def __init__(self, settings: IngestSettings, routes: dict[str, Route],
+                 metrics: ServiceMetrics) -> None:
         self.routes = routes
-        self.pseudonymiser = pseudonymiser
-        self.events_topic = events_topic
-        self.deadletter_topic = deadletter_topic
+        self.pseudonymiser = settings.pseudonymiser()
+        self.events_topic = settings.events_topic
+        self.deadletter_topic = settings.deadletter_topic
         self.metrics = metrics
         self.log = get_logger(service="ingest")
 

@@ -12,6 +12,7 @@ from aiokafka import TopicPartition
 from contracts import systems
 from contracts.events import parse_event
 from services.ingest.processor import IngestProcessor, routes_for
+from services.ingest.settings import IngestSettings
 from services.kafka.topics import load_topics
 from services.observability.metrics import ServiceMetrics
 from services.pseudonyms import Pseudonymiser
@@ -34,7 +35,8 @@ class Record:
 
 
 def processor() -> IngestProcessor:
-    return IngestProcessor(routes_for(SPEC), PSEUDO, "events", "dl", ServiceMetrics("ingest"))
+    settings = IngestSettings(pseudonym_key="p" * 32, events_topic="events", deadletter_topic="dl")
+    return IngestProcessor(settings, routes_for(SPEC), ServiceMetrics("ingest"))
 
 
 async def test_events_are_keyed_by_the_clients_pseudonym() -> None:

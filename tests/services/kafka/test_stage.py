@@ -30,13 +30,14 @@ from services.observability.metrics import ServiceMetrics
 from services.pseudonyms import Pseudonymiser
 from services.simulate import SimConfig, generate, translate
 from services.timeline.owners import MemoryOwners
-from services.timeline.policy import Policy
 from services.timeline.preview import preview
 from services.timeline.processor import TimelineProcessor
+from services.timeline.settings import TimelineSettings
 from tests.support.transactional import Backend, Faults, KafkaBackend, MemoryBackend
 
 PARTITIONS = 2
-PSEUDONYMISER = Pseudonymiser(b"s" * 32, "k1")
+KEY = "s" * 32
+PSEUDONYMISER = Pseudonymiser(KEY.encode(), "k1")
 
 
 @pytest.fixture(params=["memory", pytest.param("kafka", marks=pytest.mark.kafka)])
@@ -105,11 +106,11 @@ class Timeline:
         """A stage as one service instance runs it; every instance shares the
         transactional ids, so a new one fences the old."""
         metrics = ServiceMetrics("timeline")
+        settings = TimelineSettings(pseudonym_key=KEY, timeline_topic=self.timeline,
+                                    deadletter_topic=self.deadletter)
         processor = TimelineProcessor(
-            load_state=self.backend.state_loader(self.timeline, self.state_dir),
-            pseudonymiser=PSEUDONYMISER, policy=Policy(), sectors={},
-            timeline_topic=self.timeline, deadletter_topic=self.deadletter, metrics=metrics,
-            owners=MemoryOwners())
+            settings, load_state=self.backend.state_loader(self.timeline, self.state_dir),
+            owners=MemoryOwners(), sectors={}, metrics=metrics)
         new = (faults or Faults()).wrap(self.backend.producer)
         return TransactionalStage(service="timeline", group_id=self.group,
                                   producers=PartitionProducers(new, f"tx-{self.events}"),
