@@ -210,48 +210,59 @@ async def _apply(
     ]
     if not present:
         return report
-
     described = {t["topic"]: t for t in await admin.describe_topics(present)}
+    current = await _configs(admin, present)
+    for name in present:
+        report.changes += await _align(admin, name, wanted[name],
+                                       len(described[name]["partitions"]),
+                                       current.get(name, {}), dry_run, allow_partition_increase)
+    return report
+
+
+async def _configs(admin: AIOKafkaAdminClient, topics: list[str]) -> dict[str, dict[str, str]]:
+    """Each topic's current config."""
     configs = await admin.describe_configs(
-        [ConfigResource(ConfigResourceType.TOPIC, name) for name in present]
+        [ConfigResource(ConfigResourceType.TOPIC, name) for name in topics]
     )
     current: dict[str, dict[str, str]] = {}
     for response in configs:
         for resource in response.resources:
             # resource: (error_code, error_message, type, name, [config entries])
             current[resource[3]] = {entry[0]: entry[1] for entry in resource[4]}
+    return current
 
-    for name in present:
-        want = wanted[name]
-        have_partitions = len(described[name]["partitions"])
-        changed: list[str] = []
-        if have_partitions > want.partitions:
-            report.changes.append(TopicChange(
+
+async def _align(admin: AIOKafkaAdminClient, name: str, want: TopicSpec, have_partitions: int,
+                 have_config: dict[str, str], dry_run: bool,
+                 allow_partition_increase: bool) -> list[TopicChange]:
+    """Bring one existing topic in line with the file: grow it when allowed, never shrink
+    it, and set the config entries that differ."""
+    changes: list[TopicChange] = []
+    if have_partitions > want.partitions:
+        return [TopicChange(
+            name, "conflict",
+            f"has {have_partitions} partitions, file says {want.partitions}; "
+            "Kafka cannot shrink a topic",
+        )]
+    if have_partitions < want.partitions:
+        if not allow_partition_increase:
+            return [TopicChange(
                 name, "conflict",
-                f"has {have_partitions} partitions, file says {want.partitions}; "
-                "Kafka cannot shrink a topic",
-            ))
-            continue
-        if have_partitions < want.partitions:
-            if not allow_partition_increase:
-                report.changes.append(TopicChange(
-                    name, "conflict",
-                    f"has {have_partitions} partitions, file says {want.partitions}; growing "
-                    "moves keys between partitions, rerun with --allow-partition-increase",
-                ))
-                continue
-            if not dry_run:
-                await admin.create_partitions({name: NewPartitions(want.partitions)})
-            report.changes.append(TopicChange(
-                name, "partitions-increased", f"{have_partitions} -> {want.partitions}"))
-        drift = {k: v for k, v in want.config.items() if current.get(name, {}).get(k) != v}
-        if drift:
-            if not dry_run:
-                await admin.alter_configs([
-                    ConfigResource(ConfigResourceType.TOPIC, name, configs=dict(want.config))
-                ])
-            changed = [f"{k}={v}" for k, v in sorted(drift.items())]
-            report.changes.append(TopicChange(name, "config-changed", ", ".join(changed)))
-        elif have_partitions == want.partitions:
-            report.changes.append(TopicChange(name, "unchanged"))
-    return report
+                f"has {have_partitions} partitions, file says {want.partitions}; growing "
+                "moves keys between partitions, rerun with --allow-partition-increase",
+            )]
+        if not dry_run:
+            await admin.create_partitions({name: NewPartitions(want.partitions)})
+        changes.append(TopicChange(
+            name, "partitions-increased", f"{have_partitions} -> {want.partitions}"))
+    drift = {k: v for k, v in want.config.items() if have_config.get(k) != v}
+    if drift:
+        if not dry_run:
+            await admin.alter_configs([
+                ConfigResource(ConfigResourceType.TOPIC, name, configs=dict(want.config))
+            ])
+        changed = [f"{k}={v}" for k, v in sorted(drift.items())]
+        changes.append(TopicChange(name, "config-changed", ", ".join(changed)))
+    elif have_partitions == want.partitions:
+        changes.append(TopicChange(name, "unchanged"))
+    return changes
