@@ -1,5 +1,5 @@
 """The transactional stage's guarantees, written once and run on Kafka in memory and on the
-real broker (the `backend` fixture), the way FastStream runs one suite on its in-memory and
+real broker (the `backend` fixture, conftest.py), the way FastStream runs one suite on its in-memory and
 real brokers.
 
 The stage runs the timeline processor as the timeline service does (services/timeline/
@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,19 +32,11 @@ from services.timeline.owners import MemoryOwners
 from services.timeline.preview import preview
 from services.timeline.processor import TimelineProcessor
 from services.timeline.settings import TimelineSettings
-from tests.support.transactional import Backend, Faults, KafkaBackend, MemoryBackend
+from tests.support.transactional import Backend, Faults
 
 PARTITIONS = 2
 KEY = "s" * 32
 PSEUDONYMISER = Pseudonymiser(KEY.encode(), "k1")
-
-
-@pytest.fixture(params=["memory", pytest.param("kafka", marks=pytest.mark.kafka)])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    chosen: Backend = (MemoryBackend() if request.param == "memory"
-                       else KafkaBackend(request.getfixturevalue("kafka_bootstrap")))
-    yield chosen
-    await chosen.close()
 
 
 @dataclass(frozen=True)
@@ -68,6 +59,14 @@ class Batch:
 
     raw_message: tuple[Any, ...]
     consumer: Any
+
+
+@dataclass
+class Stalled:
+    stage: TransactionalStage
+    records: tuple[Any, ...]
+    handling: asyncio.Future[None]
+    release: asyncio.Event
 
 
 @dataclass
@@ -138,6 +137,17 @@ class Timeline:
             while [tp for tp in self.tps if (await consumer.committed(tp) or 0) < self.sent[tp]]:
                 await self.pump(stage, consumer, max_records=max_records)
 
+    async def stall_commit(self) -> Stalled:
+        """A stage handling a batch of the first partition, its commit held open."""
+        faults = Faults(hold=asyncio.Event())
+        stage, first = self.stage(faults), self.tps[0]
+        consumer = await self.consumer(stage, [first])
+        records = tuple((await consumer.getmany(first, timeout_ms=1000, max_records=10))[first])
+        handling = asyncio.ensure_future(stage.handle(Batch(records, consumer)))
+        await asyncio.wait_for(faults.holding.wait(), 30)
+        assert faults.hold is not None
+        return Stalled(stage, records, handling, faults.hold)
+
     async def entries(self) -> list[TimelineEntry]:
         return [TimelineEntry.model_validate_json(r.value)
                 for r in await self.backend.read(self.timeline)]
@@ -173,33 +183,22 @@ async def test_a_redelivered_event_is_published_once(backend: Backend, tmp_path:
     assert_exactly_once(await timeline.entries(), traffic().expected)
 
 
-async def test_an_aborted_transaction_is_rewound_and_its_slice_published_once(
-        backend: Backend, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fault, lands", [({"abort": 1}, False), ({"lose_ack": 1}, True)],
+                         ids=["aborted", "acknowledgement-lost"])
+async def test_a_failed_commit_rewinds_its_slice_and_the_retry_publishes_it_once(
+        backend: Backend, tmp_path: Path, fault: dict[str, int], lands: bool) -> None:
+    """Aborted, nothing of the slice landed. Acknowledgement lost, it landed: then the
+    processor must forget what it staged and re-read what landed (its reset), or the retry
+    publishes the slice a second time under new sequence numbers."""
     timeline = await Timeline.create(backend, tmp_path)
     await timeline.send(traffic().events)
-    stage = timeline.stage(Faults(abort=1))
+    stage = timeline.stage(Faults(**fault))
     consumer = await timeline.consumer(stage, timeline.tps)
     first = timeline.tps[0]
     slice_ = await timeline.pump(stage, consumer, first)
     assert slice_ and await consumer.position(first) == slice_[0].offset  # rewound
-    assert await timeline.entries() == []
-    assert await backend.committed(timeline.group, first) is None
-    await timeline.run(stage, consumer)
-    assert_exactly_once(await timeline.entries(), traffic().expected)
-
-
-async def test_a_commit_whose_acknowledgement_was_lost_is_not_published_again(
-        backend: Backend, tmp_path: Path) -> None:
-    timeline = await Timeline.create(backend, tmp_path)
-    await timeline.send(traffic().events)
-    stage = timeline.stage(Faults(lose_ack=1))
-    consumer = await timeline.consumer(stage, timeline.tps)
-    first = timeline.tps[0]
-    slice_ = await timeline.pump(stage, consumer, first)
-    landed = await timeline.entries()
-    assert landed and await consumer.position(first) == slice_[0].offset
-    # The processor must forget what it staged and re-read what landed, or the retry
-    # publishes the slice a second time under new sequence numbers.
+    assert bool(await timeline.entries()) is lands
+    assert (await backend.committed(timeline.group, first) is not None) is lands
     await timeline.run(stage, consumer)
     assert_exactly_once(await timeline.entries(), traffic().expected)
 
@@ -207,24 +206,18 @@ async def test_a_commit_whose_acknowledgement_was_lost_is_not_published_again(
 async def test_a_revoke_waits_for_the_commit_in_flight(backend: Backend, tmp_path: Path) -> None:
     timeline = await Timeline.create(backend, tmp_path)
     await timeline.send(traffic().events)
-    release = asyncio.Event()
-    faults = Faults(hold=release)
-    stage = timeline.stage(faults)
+    stalled = await timeline.stall_commit()
     first = timeline.tps[0]
-    consumer = await timeline.consumer(stage, [first])
-    batch = await consumer.getmany(first, timeout_ms=1000, max_records=10)
-    handling = asyncio.ensure_future(stage.handle(Batch(tuple(batch[first]), consumer)))
-    await asyncio.wait_for(faults.holding.wait(), 30)
-    revoking = asyncio.ensure_future(stage.on_partitions_revoked({first}))
+    revoking = asyncio.ensure_future(stalled.stage.on_partitions_revoked({first}))
     await asyncio.sleep(0.5)
     assert not revoking.done(), "the revoke did not wait for the commit in flight"
-    release.set()
+    stalled.release.set()
     # A producer stopped under its open transaction never finishes the commit.
-    await asyncio.wait_for(asyncio.gather(handling, revoking), 30)
-    assert await backend.committed(timeline.group, first) == batch[first][-1].offset + 1
+    await asyncio.wait_for(asyncio.gather(stalled.handling, revoking), 30)
+    assert await backend.committed(timeline.group, first) == stalled.records[-1].offset + 1
     assert len(await timeline.entries()) > 0
     # Assigned again, the partition continues from what committed.
-    await timeline.run(stage, await timeline.consumer(stage, timeline.tps))
+    await timeline.run(stalled.stage, await timeline.consumer(stalled.stage, timeline.tps))
     assert_exactly_once(await timeline.entries(), traffic().expected)
 
 
@@ -232,16 +225,9 @@ async def test_a_fenced_owner_publishes_nothing_and_the_next_owner_everything(
         backend: Backend, tmp_path: Path) -> None:
     timeline = await Timeline.create(backend, tmp_path)
     await timeline.send(traffic().events)
-    release = asyncio.Event()
-    faults = Faults(hold=release)
-    zombie = timeline.stage(faults)
-    first = timeline.tps[0]
-    zombie_consumer = await timeline.consumer(zombie, [first])
-    batch = await zombie_consumer.getmany(first, timeout_ms=1000, max_records=10)
-    stalled = asyncio.ensure_future(zombie.handle(Batch(tuple(batch[first]), zombie_consumer)))
-    await asyncio.wait_for(faults.holding.wait(), 30)
+    zombie = await timeline.stall_commit()
     # A rebalance gave the partitions to another instance; the first one has not noticed.
     await timeline.run(timeline.stage(), max_records=15)
-    release.set()
-    await asyncio.wait_for(stalled, 30)  # its commit fails: fenced
+    zombie.release.set()
+    await asyncio.wait_for(zombie.handling, 30)  # its commit fails: fenced
     assert_exactly_once(await timeline.entries(), traffic().expected)

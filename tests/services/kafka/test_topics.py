@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -20,7 +21,7 @@ def _write(tmp_path: Path, data: object) -> Path:
     return path
 
 
-def _load(path: Path, **names: str) -> TopicsFile:
+def _load(path: Path, **names: Any) -> TopicsFile:
     return load_topics(SiltaSettings(topics_file=path, **names))
 
 

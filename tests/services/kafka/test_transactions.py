@@ -4,22 +4,12 @@ the real broker alike: so the in-memory stand-in behaves as the broker does wher
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from aiokafka import TopicPartition
 from aiokafka.errors import ProducerFenced
 
 from services.kafka.transactions import OutRecord, commit
-from tests.support.transactional import Backend, KafkaBackend, MemoryBackend
-
-
-@pytest.fixture(params=["memory", pytest.param("kafka", marks=pytest.mark.kafka)])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    chosen: Backend = (MemoryBackend() if request.param == "memory"
-                       else KafkaBackend(request.getfixturevalue("kafka_bootstrap")))
-    yield chosen
-    await chosen.close()
+from tests.support.transactional import Backend
 
 
 class Boom(Exception):
