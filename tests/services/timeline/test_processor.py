@@ -1,7 +1,8 @@
 """The timeline processor's guarantees without a broker: the partition state comes from
 what "landed" (a list standing in for the committed timeline partition), so sequencing,
 dedup, a retry after an aborted transaction and a commit whose acknowledgement was lost
-can be driven step by step. The same guarantees on the real broker:
+can be driven step by step. The processor inside the transactional stage, in memory and on
+the real broker: tests/services/kafka/test_stage.py; the whole pipeline:
 tests/services/test_pipeline.py and test_pipeline_integrity.py."""
 
 from __future__ import annotations
