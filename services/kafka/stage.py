@@ -1,4 +1,5 @@
-"""A FastStream batch subscriber that commits each input partition's slice in a transaction.
+"""Behind a FastStream batch subscriber (subscriber.py): each input partition's slice of a
+batch is processed and committed in its own transaction.
 
 The subscriber runs with `AckPolicy.MANUAL` and `read_committed`: FastStream never
 commits offsets itself; the offsets go into the same transaction as the output records

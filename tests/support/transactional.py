@@ -22,7 +22,11 @@ from aiokafka.errors import KafkaError
 from services.kafka.clients import new_admin, new_consumer, new_producer
 from services.kafka.memory import MemoryKafka
 from services.kafka.reading import read_topic
-from services.kafka.transactions import ProducerFactory, TransactionalProducer
+from services.kafka.transactions import (
+    PartitionProducers,
+    ProducerFactory,
+    TransactionalProducer,
+)
 from services.timeline import checkpoint
 from services.timeline.processor import StateLoader
 from services.timeline.state import MemoryState, absorbed
@@ -127,9 +131,8 @@ class KafkaBackend:
             await producer.stop()
 
     def producer(self, transactional_id: str) -> TransactionalProducer:
-        producer: TransactionalProducer = new_producer(
-            self.bootstrap, transactional_id=transactional_id, transaction_timeout_ms=15000,
-            linger_ms=5)
+        """As the services make them."""
+        producer = PartitionProducers.on_kafka(self.bootstrap, "").new_producer(transactional_id)
         self._closing.append(producer)
         return producer
 
