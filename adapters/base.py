@@ -17,12 +17,13 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 from pydantic import ValidationError
 
 from adapters.errors import TranslationError
+from contracts.catalogue import Sector
 from contracts.codes import name_words
 from contracts.envelope import source_uri
 from contracts.errors import ContractError
@@ -40,7 +41,7 @@ class SourceInfo:
     """Where bytes came from: the source system id (as in deploy/topics.yaml) and sector."""
 
     source_id: str
-    sector: Literal["health", "social"]
+    sector: Sector
     received_at: dt.datetime
 
     @property

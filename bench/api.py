@@ -47,6 +47,7 @@ from bench.timing import environment, kafka_broker, topic_size, wait_ready, writ
 from contracts.timeline import Code, TimelineEntry
 from deploy.local.broker import free_port
 from services.kafka.topics import apply_topics, load_topics
+from services.settings import SiltaSettings
 from services.timeline.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,7 +133,7 @@ async def bench_ingest(bootstrap: str, folder: Path, core: int | None, seconds: 
     topics_file.write_text(yaml.safe_dump({
         "version": 1, "sources": [{"id": source, "sector": "health", "format": "fhir"}],
         "raw": {"partitions": PARTITIONS}, "topics": {}}))
-    spec = load_topics(topics_file)
+    spec = load_topics(SiltaSettings(topics_file=topics_file))
     await apply_topics(bootstrap, spec)
     token = secrets.token_hex(16)
     headers = {"content-type": "application/fhir+json", "authorization": f"Bearer {token}"}

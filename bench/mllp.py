@@ -38,6 +38,7 @@ from bench.timing import environment, kafka_broker, topic_size, wait_ready, writ
 from contracts.hetu import make_hetu
 from deploy.local.broker import free_port
 from services.kafka.topics import apply_topics, load_topics
+from services.settings import SiltaSettings
 
 START, END = b"\x0b", b"\x1c\r"
 PARTITIONS = 6
@@ -213,7 +214,7 @@ def main() -> None:
     results: list[dict[str, Any]] = []
     with kafka_broker() as (bootstrap, broker_note):
         topics_path, source, deadletter = _topics_file(folder)
-        spec = load_topics(topics_path)
+        spec = load_topics(SiltaSettings(topics_file=topics_path))
         asyncio.run(apply_topics(bootstrap, spec))
         topic = spec.source(source).topic
         counter = Counter()

@@ -26,9 +26,9 @@ from pathlib import Path
 
 from adapters.base import SourceInfo
 from adapters.errors import TranslationError
-from adapters.identity import Pseudonymiser
 from adapters.registry import translator
 from bench.timing import environment, kafka_broker, write
+from services.pseudonyms import Pseudonymiser
 from services.simulate import SimConfig, generate
 from services.timeline.minimise import to_entry
 from services.timeline.preview import preview

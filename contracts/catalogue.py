@@ -16,7 +16,10 @@ from pydantic import AfterValidator, BaseModel, TypeAdapter
 from contracts import profiles as p
 from contracts.fhir.resources import Patient, Resource
 
-Sector = Literal["health", "social", "common"]
+# The two worlds Silta joins: where a source system, a record and a timeline entry belong.
+Sector = Literal["health", "social"]
+# Event types name a sector; "common" ones (the Patient, corrections) serve both.
+EventSector = Literal[Sector, "common"]
 Correction = Literal["amend", "retract"]
 TYPE_PATTERN = r"^fi\.silta\.(health|social|common)\.[a-z][a-z-]*\.[a-z][a-z-]*\.v[1-9][0-9]*$"
 
@@ -34,7 +37,7 @@ def _entered_in_error(resource: Resource) -> Resource:
 @dataclass(frozen=True)
 class EventSpec:
     type: str
-    sector: Sector
+    sector: EventSector
     resource: Any  # a profile class, or an annotated union for corrections
     meaning: str
     correction: Correction | None = None
@@ -67,9 +70,9 @@ def _resource_names(annotation: Any) -> tuple[str, ...]:
     return tuple(name for arg in args for name in _resource_names(arg))
 
 
-H: Sector = "health"
-S: Sector = "social"
-C: Sector = "common"
+H: EventSector = "health"
+S: EventSector = "social"
+C: EventSector = "common"
 CATALOGUE: tuple[EventSpec, ...] = (
     EventSpec("fi.silta.health.encounter.started.v1", H, p.EncounterStarted,
               "A visit or stay began (or was registered as planned/arrived): HL7 A01/A04."),

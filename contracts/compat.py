@@ -6,6 +6,10 @@ lengths, bounds) is breaking and needs a new major version (`.v2` types, `schema
 Adding optional fields or widening is fine. The released schemas are frozen under
 `schemas/baseline/v<major>/`; the test suite compares the models against them.
 
+A changed `pattern` is breaking unless it is the old regular expression with character
+classes widened in place (`[a-z-]` to `[a-z0-9-]`): the one widening of a pattern that can
+be checked by reading it. Any other change of a pattern is reported for a person to judge.
+
 Limits: rules that live only in validators (e.g. "a coding with system X somewhere in
 this list") are invisible to JSON Schema and so to this check.
 """
@@ -92,7 +96,7 @@ def _compare_scalars(old: dict[str, Any], new: dict[str, Any], where: str,
     if new_values is not None and (old_values is None or not old_values <= new_values):
         lost = sorted(map(str, (old_values or {"(any)"}) - new_values))
         found.append(f"{where}: no longer accepts {', '.join(lost)}")
-    if "pattern" in new and old.get("pattern") != new["pattern"]:
+    if "pattern" in new and not pattern_widened(old.get("pattern"), new["pattern"]):
         found.append(f"{where}: pattern changed to {new['pattern']}")
     if "format" in new and old.get("format") != new["format"]:
         found.append(f"{where}: format changed to {new['format']}")
@@ -124,3 +128,51 @@ def _values(node: dict[str, Any]) -> set[Any] | None:
 
 def _hashable(value: Any) -> Any:
     return repr(value) if isinstance(value, dict | list) else value
+
+
+def pattern_widened(old: str | None, new: str) -> bool:
+    """True when `new` accepts everything `old` did because it is `old` with some
+    character classes replaced by supersets (and nothing else changed)."""
+    if old is None or "(?!" in old or "(?<!" in old:
+        return old == new  # inside a negative lookaround a wider class accepts less
+    old_tokens, new_tokens = _tokens(old), _tokens(new)
+    if len(old_tokens) != len(new_tokens):
+        return False
+    return all(a == b or (a.startswith("[") and b.startswith("[") and _within(a, b))
+               for a, b in zip(old_tokens, new_tokens, strict=True))
+
+
+def _tokens(pattern: str) -> list[str]:
+    """A pattern as character classes (`[...]`), escapes (`\\.`) and single characters."""
+    tokens, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "[":
+            end = pattern.index("]", i + 2 if pattern[i + 1:i + 2] in ("]", "^") else i + 1)
+            tokens.append(pattern[i:end + 1])
+            i = end + 1
+        else:
+            width = 2 if pattern[i] == "\\" else 1
+            tokens.append(pattern[i:i + width])
+            i += width
+    return tokens
+
+
+def _within(old: str, new: str) -> bool:
+    """Whether class `old` accepts nothing that class `new` refuses (negated classes and
+    classes with escapes must stay as they were)."""
+    if "^" in (old[1:2], new[1:2]) or "\\" in old + new:
+        return old == new
+    ranges = _ranges(new[1:-1])
+    return all(any(lo <= a and b <= hi for lo, hi in ranges) for a, b in _ranges(old[1:-1]))
+
+
+def _ranges(body: str) -> list[tuple[str, str]]:
+    out, i = [], 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            out.append((body[i], body[i + 2]))
+            i += 3
+        else:
+            out.append((body[i], body[i]))
+            i += 1
+    return out

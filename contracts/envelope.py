@@ -20,13 +20,16 @@ from contracts.systems import SILTA_CANONICAL
 FHIR_JSON: Final = "application/fhir+json"
 SILTA_JSON: Final = "application/json"
 _TEXT = r"^[^\x00-\x1f\x7f]+$"
-# Catalogue events and Silta's own records (e.g. fi.silta.timeline.entry.v1).
+
+
 def source_uri(source_id: str) -> str:
     """`ce_source` of everything a source system sends (its id as in deploy/topics.yaml)."""
     return f"urn:silta:source:{source_id}"
 
 
-ENVELOPE_TYPE_PATTERN = r"^fi\.silta\.[a-z][a-z-]*(\.[a-z][a-z-]*)+\.v[1-9][0-9]*$"
+# Catalogue events and Silta's own records (fi.silta.timeline.entry.v1,
+# fi.silta.raw.hl7v2.received.v1): segments are lowercase words that may hold digits.
+ENVELOPE_TYPE_PATTERN = r"^fi\.silta\.[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+\.v[1-9][0-9]*$"
 Headers = Iterable[tuple[str, bytes]]
 
 

@@ -17,10 +17,11 @@ from typing import Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from contracts.catalogue import Sector
+
 TIMELINE_ENTRY_TYPE = "fi.silta.timeline.entry.v1"
 HEX32 = r"^[0-9a-f]{32}$"
 
-Sector = Literal["health", "social"]
 Status = Literal["active", "amended", "retracted"]
 # Age at the event in whole years. Fine enough for child welfare (0-6, 7-12, 13-17) and
 # reporting, with "under 18" and "75 and over" (Sosiaalihuoltolaki 36 §) exact unions.

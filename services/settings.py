@@ -17,9 +17,9 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 import deploy
-from adapters.identity import MIN_KEY_BYTES, Pseudonymiser
 from services.errors import ConfigError
 from services.kafka.connection import KafkaConnection, SaslMechanism, SecurityProtocol
+from services.pseudonyms import MIN_KEY_BYTES, Pseudonymiser
 
 DEFAULT_TOPICS_FILE = Path(deploy.__file__).resolve().parent / "topics.yaml"
 

@@ -137,7 +137,7 @@ def report(
     from services.settings import SiltaSettings
 
     settings = SiltaSettings()
-    spec = load_topics(settings.topics_file)
+    spec = load_topics(settings)
     if source is not None and source not in {s.id for s in spec.sources}:
         typer.echo(f"silta: unknown source {source!r}; see {settings.topics_file}", err=True)
         raise typer.Exit(2)

@@ -135,7 +135,7 @@ def simulate(
     """
     try:
         settings = SiltaSettings()
-        formats, topics, sectors = _sources(load_topics(settings.topics_file))
+        formats, topics, sectors = _sources(load_topics(settings))
         config = SimConfig(clients=clients, seed=seed, start=start, days=days,
                            malformed_share=malformed_share, duplicate_share=duplicate_share,
                            sources=formats)

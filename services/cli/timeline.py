@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from services.kafka.topics import load_topics
-from services.timeline.policy import Policy
 from services.timeline.settings import TimelineSettings
 from services.timeline.store import open_store
 from services.timeline.verify import Books, verify
@@ -39,18 +37,11 @@ def verify_(
 
 
 async def _verify(settings: TimelineSettings, with_store: bool) -> Books:
-    spec = load_topics(settings.topics_file)
     store = open_store(settings.store_url) if with_store else None
     if store is not None:
         await store.open()
     try:
-        return await verify(
-            settings.kafka, raw_topics=[s.topic for s in spec.sources],
-            events_topic=settings.events_topic, timeline_topic=settings.timeline_topic,
-            deadletter_topic=settings.deadletter_topic, pseudonymiser=settings.pseudonymiser(),
-            policy=Policy(settings.policy_drop_disclosure_banned,
-                          settings.policy_coarsen_turvakielto),
-            store=store)
+        return await verify(settings, store)
     finally:
         if store is not None:
             await store.close()

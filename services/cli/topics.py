@@ -24,7 +24,7 @@ def apply(
 ) -> None:
     """Create missing topics and align configs; report each topic's outcome."""
     settings = TopicsSettings()
-    spec = load_topics(settings.topics_file, settings.topics_replication_factor)
+    spec = load_topics(settings, settings.topics_replication_factor)
     report = asyncio.run(apply_topics(
         settings.kafka, spec, dry_run=dry_run,
         allow_partition_increase=allow_partition_increase,
@@ -38,7 +38,7 @@ def apply(
 @app.command("list")
 def list_() -> None:
     """Print the topics the file declares, with partitions and source formats."""
-    spec = load_topics(SiltaSettings().topics_file)
+    spec = load_topics(SiltaSettings())
     for source in spec.sources:
         typer.echo(f"{source.topic:<40} {spec.raw.partitions:>3}  raw, {source.format}")
     for name, topic in spec.topics.items():

@@ -40,7 +40,7 @@ def translate(
     except OSError as exc:
         typer.echo(f"silta: cannot read {path}: {exc.strerror}", err=True)
         raise typer.Exit(2) from None
-    spec = load_topics(SiltaSettings().topics_file)
+    spec = load_topics(SiltaSettings())
     sources = [s for s in spec.sources if s.format == fmt.value and (source in (None, s.id))]
     if not sources:
         typer.echo(f"silta: no {fmt.value} source {source or ''} in {SiltaSettings().topics_file}",

@@ -114,7 +114,7 @@ class TopicReader:
                                 request_timeout_ms=10_000, connections_max_idle_ms=60_000)
         await start_or_explain(consumer, self.bootstrap)
         try:
-            tps = await partitions_of(consumer, self.topic)
+            tps = await partitions_of(self.bootstrap, self.topic)
             if not tps:
                 raise SourceError(f"no topic {self.topic} at {connection(self.bootstrap).bootstrap}")
             consumer.assign(tps)

@@ -12,9 +12,10 @@ from aiokafka import ConsumerRecord, TopicPartition
 
 from adapters.base import SourceInfo, Translator
 from adapters.errors import TranslationError
-from adapters.identity import Pseudonymiser
 from adapters.registry import adapter_version, translator
+from contracts.catalogue import Sector
 from services.deadletter import DeadLetterReason, to_deadletter
+from services.ingest.settings import IngestSettings
 from services.kafka.stage import Outcome
 from services.kafka.topics import TopicsFile
 from services.kafka.transactions import OutRecord
@@ -27,7 +28,7 @@ RAW_REF = "silta-raw-ref"  # header on each contract event: "<raw topic>/<partit
 @dataclass(frozen=True)
 class Route:
     source_id: str
-    sector: str
+    sector: Sector
     translate: Translator
     adapter_version: str
 
@@ -43,12 +44,12 @@ def routes_for(spec: TopicsFile, only: Sequence[str] | None = None) -> dict[str,
 
 
 class IngestProcessor:
-    def __init__(self, routes: dict[str, Route], pseudonymiser: Pseudonymiser,
-                 events_topic: str, deadletter_topic: str, metrics: ServiceMetrics) -> None:
+    def __init__(self, settings: IngestSettings, routes: dict[str, Route],
+                 metrics: ServiceMetrics) -> None:
         self.routes = routes
-        self.pseudonymiser = pseudonymiser
-        self.events_topic = events_topic
-        self.deadletter_topic = deadletter_topic
+        self.pseudonymiser = settings.pseudonymiser()
+        self.events_topic = settings.events_topic
+        self.deadletter_topic = settings.deadletter_topic
         self.metrics = metrics
         self.log = get_logger(service="ingest")
 
@@ -76,7 +77,7 @@ class IngestProcessor:
         return Outcome(out, count if dead else None)
 
     def translate(self, route: Route, record: ConsumerRecord[Any, Any]) -> list[OutRecord]:
-        source = SourceInfo(route.source_id, route.sector,  # type: ignore[arg-type]
+        source = SourceInfo(route.source_id, route.sector,
                             dt.datetime.fromtimestamp(record.timestamp / 1000, dt.UTC))
         try:
             events = route.translate(record.value or b"", source)

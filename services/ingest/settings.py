@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from services.kafka.stage import StageSettings
 from services.settings import PseudonymSettings, SiltaSettings
 
 
@@ -14,3 +15,8 @@ class IngestSettings(SiltaSettings, PseudonymSettings):
     ingest_sources: list[str] | None = Field(
         None, description="source ids to consume; default: every source in the topics file")
     ingest_http_port: int = Field(8081, description="/health, /ready and /metrics")
+
+    @property
+    def stage(self) -> StageSettings:
+        return StageSettings("ingest", self.ingest_group_id, self.ingest_transactional_prefix,
+                             self.ingest_max_batch)

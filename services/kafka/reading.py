@@ -7,20 +7,25 @@ import asyncio
 import logging
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from services.errors import SourceError
-from services.kafka.clients import Kafka, connection, new_consumer
+from services.kafka.clients import Kafka, connection, new_admin, new_consumer
 
 
-async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    """The topic's partitions, sorted; [] when the broker does not know the topic. A
-    consumer fetches a topic's metadata on demand, hence the refresh."""
-    partitions = consumer.partitions_for_topic(topic)
-    if not partitions:
-        await consumer._client.force_metadata_update()
-        partitions = consumer.partitions_for_topic(topic)
-    return [TopicPartition(topic, p) for p in sorted(partitions or ())]
+async def partitions_of(kafka: Kafka, topic: str) -> list[TopicPartition]:
+    """The topic's partitions, sorted; [] when the broker does not know the topic (or does
+    not let us describe it). It asks for every topic's metadata: asking for one by name
+    would create it on a cluster that auto-creates topics."""
+    admin = new_admin(kafka)
+    await admin.start()
+    try:
+        described = await admin.describe_topics()
+    finally:
+        await admin.close()
+    numbers = [p["partition"] for t in described if t["topic"] == topic and t["error_code"] == 0
+               for p in t["partitions"]]
+    return [TopicPartition(topic, n) for n in sorted(numbers)]
 
 
 async def read_topic(bootstrap: Kafka, topic: str, **client: Any) -> list[Any]:
@@ -30,7 +35,7 @@ async def read_topic(bootstrap: Kafka, topic: str, **client: Any) -> list[Any]:
                             max_partition_fetch_bytes=8 * 1024 * 1024, **client)
     await consumer.start()
     try:
-        tps = await partitions_of(consumer, topic)
+        tps = await partitions_of(bootstrap, topic)
         if not tps:
             return []
         consumer.assign(tps)

@@ -1,4 +1,5 @@
-"""A FastStream batch subscriber that commits each input partition's slice in a transaction.
+"""Behind a FastStream batch subscriber (subscriber.py): each input partition's slice of a
+batch is processed and committed in its own transaction.
 
 The subscriber runs with `AckPolicy.MANUAL` and `read_committed`: FastStream never
 commits offsets itself; the offsets go into the same transaction as the output records
@@ -19,15 +20,10 @@ from typing import Any, Protocol
 from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import IllegalStateError
 
+from services.kafka.connection import KafkaConnection
 from services.kafka.transactions import OutRecord, PartitionProducers, commit
 from services.logging import get_logger
 from services.observability.metrics import ServiceMetrics
-
-
-async def raw_records(message: Any) -> None:
-    """A FastStream decoder that decodes nothing: handlers read `message.raw_message`, so
-    FastStream's JSON decoding of every body would be wasted work."""
-    return None
 
 
 @dataclass
@@ -49,6 +45,32 @@ class Processor(Protocol):
 
     async def reset(self, tp: TopicPartition) -> None:
         """A transaction on tp failed: forget what cannot be trusted (it may have committed)."""
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    """What a transactional stage is configured with; each service's settings object
+    gives its own as `.stage` (e.g. SILTA_INGEST_GROUP_ID becomes `group_id`)."""
+
+    service: str
+    group_id: str
+    transactional_prefix: str
+    max_batch: int
+
+
+class TransactionalSettings(Protocol):
+    @property
+    def kafka(self) -> KafkaConnection: ...
+
+    @property
+    def stage(self) -> StageSettings: ...
+
+
+def batch_records(message: Any) -> tuple[ConsumerRecord[Any, Any], ...]:
+    """The aiokafka records of a FastStream Kafka message: a batch subscriber's are a
+    tuple, a single subscriber's one record."""
+    raw = message.raw_message
+    return raw if isinstance(raw, tuple) else (raw,)
 
 
 class TransactionalStage(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -86,8 +108,7 @@ class TransactionalStage(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def handle(self, message: Any) -> None:
         """The FastStream handler body: `message` is the batch's KafkaMessage."""
-        raw = message.raw_message
-        records: Sequence[ConsumerRecord[Any, Any]] = raw if isinstance(raw, tuple) else (raw,)
+        records = batch_records(message)
         started = time.monotonic()
         slices: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = {}
         for record in records:

@@ -10,17 +10,20 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import yaml
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from contracts.catalogue import Sector
 from services.errors import ConfigError
 from services.kafka.clients import Kafka, new_admin
 
-Sector = Literal["health", "social"]
+if TYPE_CHECKING:
+    from services.settings import SiltaSettings
+
 SourceFormat = Literal["hl7v2", "fhir", "social"]
 
 
@@ -93,18 +96,32 @@ def load_yaml(path: Path, model: type[M], what: str) -> M:
         raise ConfigError(f"{path}: {where}: {first['msg']}") from exc
 
 
-def load_topics(path: Path, replication_factor: int | None = None) -> TopicsFile:
-    """Parse and check the topics file; errors name the file and the offending field."""
+def load_topics(settings: SiltaSettings, replication_factor: int | None = None) -> TopicsFile:
+    """The topics file `settings` names, parsed and checked against the topic names the
+    settings configure; errors name the file and the offending field."""
+    path = settings.topics_file
     spec = load_yaml(path, TopicsFile, "topics file")
     if replication_factor is not None:
         spec = spec.model_copy(update={"replication_factor": replication_factor})
-    events, timeline = spec.topics.get("silta.events.v1"), spec.topics.get("silta.timeline.v1")
-    if events and timeline and events.partitions != timeline.partitions:
-        raise ConfigError(
-            f"{path}: silta.events.v1 and silta.timeline.v1 need the same partition count "
-            f"(found {events.partitions} and {timeline.partitions})"
-        )
+    _check_co_partitioned(spec, path, settings.events_topic, settings.timeline_topic)
     return spec
+
+
+def _check_co_partitioned(spec: TopicsFile, path: Path, events: str, timeline: str) -> None:
+    """The timeline service writes each entry to the partition number its event came from,
+    so the events and timeline topics (as configured, whatever their names) need the same
+    partition count, and a file that declares one of them must declare the other."""
+    declared = {name: spec.topics.get(name) for name in (events, timeline)}
+    missing = [name for name, topic in declared.items() if topic is None]
+    if len(missing) == 1:
+        raise ConfigError(
+            f"{path}: declares {events if missing[0] == timeline else timeline} but not "
+            f"{missing[0]}; the events and timeline topics (SILTA_EVENTS_TOPIC, "
+            "SILTA_TIMELINE_TOPIC) are declared together, with the same partition count")
+    counts = [topic.partitions for topic in declared.values() if topic is not None]
+    if len(counts) == 2 and counts[0] != counts[1]:
+        raise ConfigError(f"{path}: {events} and {timeline} need the same partition count "
+                          f"(found {counts[0]} and {counts[1]})")
 
 
 async def _wait_for_leaders(
@@ -193,48 +210,59 @@ async def _apply(
     ]
     if not present:
         return report
-
     described = {t["topic"]: t for t in await admin.describe_topics(present)}
+    current = await _configs(admin, present)
+    for name in present:
+        report.changes += await _align(admin, name, wanted[name],
+                                       len(described[name]["partitions"]),
+                                       current.get(name, {}), dry_run, allow_partition_increase)
+    return report
+
+
+async def _configs(admin: AIOKafkaAdminClient, topics: list[str]) -> dict[str, dict[str, str]]:
+    """Each topic's current config."""
     configs = await admin.describe_configs(
-        [ConfigResource(ConfigResourceType.TOPIC, name) for name in present]
+        [ConfigResource(ConfigResourceType.TOPIC, name) for name in topics]
     )
     current: dict[str, dict[str, str]] = {}
     for response in configs:
         for resource in response.resources:
             # resource: (error_code, error_message, type, name, [config entries])
             current[resource[3]] = {entry[0]: entry[1] for entry in resource[4]}
+    return current
 
-    for name in present:
-        want = wanted[name]
-        have_partitions = len(described[name]["partitions"])
-        changed: list[str] = []
-        if have_partitions > want.partitions:
-            report.changes.append(TopicChange(
+
+async def _align(admin: AIOKafkaAdminClient, name: str, want: TopicSpec, have_partitions: int,
+                 have_config: dict[str, str], dry_run: bool,
+                 allow_partition_increase: bool) -> list[TopicChange]:
+    """Bring one existing topic in line with the file: grow it when allowed, never shrink
+    it, and set the config entries that differ."""
+    changes: list[TopicChange] = []
+    if have_partitions > want.partitions:
+        return [TopicChange(
+            name, "conflict",
+            f"has {have_partitions} partitions, file says {want.partitions}; "
+            "Kafka cannot shrink a topic",
+        )]
+    if have_partitions < want.partitions:
+        if not allow_partition_increase:
+            return [TopicChange(
                 name, "conflict",
-                f"has {have_partitions} partitions, file says {want.partitions}; "
-                "Kafka cannot shrink a topic",
-            ))
-            continue
-        if have_partitions < want.partitions:
-            if not allow_partition_increase:
-                report.changes.append(TopicChange(
-                    name, "conflict",
-                    f"has {have_partitions} partitions, file says {want.partitions}; growing "
-                    "moves keys between partitions, rerun with --allow-partition-increase",
-                ))
-                continue
-            if not dry_run:
-                await admin.create_partitions({name: NewPartitions(want.partitions)})
-            report.changes.append(TopicChange(
-                name, "partitions-increased", f"{have_partitions} -> {want.partitions}"))
-        drift = {k: v for k, v in want.config.items() if current.get(name, {}).get(k) != v}
-        if drift:
-            if not dry_run:
-                await admin.alter_configs([
-                    ConfigResource(ConfigResourceType.TOPIC, name, configs=dict(want.config))
-                ])
-            changed = [f"{k}={v}" for k, v in sorted(drift.items())]
-            report.changes.append(TopicChange(name, "config-changed", ", ".join(changed)))
-        elif have_partitions == want.partitions:
-            report.changes.append(TopicChange(name, "unchanged"))
-    return report
+                f"has {have_partitions} partitions, file says {want.partitions}; growing "
+                "moves keys between partitions, rerun with --allow-partition-increase",
+            )]
+        if not dry_run:
+            await admin.create_partitions({name: NewPartitions(want.partitions)})
+        changes.append(TopicChange(
+            name, "partitions-increased", f"{have_partitions} -> {want.partitions}"))
+    drift = {k: v for k, v in want.config.items() if have_config.get(k) != v}
+    if drift:
+        if not dry_run:
+            await admin.alter_configs([
+                ConfigResource(ConfigResourceType.TOPIC, name, configs=dict(want.config))
+            ])
+        changed = [f"{k}={v}" for k, v in sorted(drift.items())]
+        changes.append(TopicChange(name, "config-changed", ", ".join(changed)))
+    elif have_partitions == want.partitions:
+        changes.append(TopicChange(name, "unchanged"))
+    return changes

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 
 from services.kafka.clients import Kafka, new_producer
 
@@ -35,32 +37,64 @@ class OutRecord:
     partition: int | None = None
 
 
+class TransactionalProducer(Protocol):
+    """What the stage needs of a producer: aiokafka's `AIOKafkaProducer` with a
+    transactional id, or memory.py's `MemoryProducer` in tests. `start()` fences every
+    earlier producer with the same transactional id (its open transaction is aborted, its
+    later calls raise `ProducerFenced`); `stop()` must not be called under an open
+    transaction (aiokafka's commit would then never return)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Any]:
+        """Commits on a clean exit, aborts when the block raises."""
+
+    async def send(self, topic: str, value: bytes, key: bytes | None = None,
+                   partition: int | None = None, timestamp_ms: int | None = None,
+                   headers: Sequence[tuple[str, bytes]] | None = None) -> Awaitable[Any]:
+        """Enqueues; the awaitable gives the record's metadata (topic, partition, offset)."""
+
+    async def send_offsets_to_transaction(self, offsets: dict[TopicPartition, int],
+                                          group_id: str) -> None: ...
+
+
+# A transactional id -> a producer with that id, not yet started.
+ProducerFactory = Callable[[str], TransactionalProducer]
+
+
 @dataclass
 class PartitionProducers:
     """Lazily started transactional producers, one per input partition."""
 
-    bootstrap: Kafka
+    new_producer: ProducerFactory
     prefix: str
     transaction_timeout_ms: int = 15000
-    linger_ms: int = 5
-    _producers: dict[TopicPartition, AIOKafkaProducer] = field(default_factory=dict)
+    _producers: dict[TopicPartition, TransactionalProducer] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @classmethod
+    def on_kafka(cls, kafka: Kafka, prefix: str,
+                 transaction_timeout_ms: int = 15000) -> PartitionProducers:
+        """aiokafka producers: what the services run."""
+        def new(transactional_id: str) -> TransactionalProducer:
+            producer: TransactionalProducer = new_producer(
+                kafka, transactional_id=transactional_id,
+                transaction_timeout_ms=transaction_timeout_ms, linger_ms=5,
+                max_batch_size=1024 * 1024, max_request_size=4 * 1024 * 1024)
+            return producer
+
+        return cls(new, prefix, transaction_timeout_ms)
 
     def transactional_id(self, tp: TopicPartition) -> str:
         return f"{self.prefix}.{tp.topic}.{tp.partition}"
 
-    async def get(self, tp: TopicPartition) -> AIOKafkaProducer:
+    async def get(self, tp: TopicPartition) -> TransactionalProducer:
         async with self._lock:
             producer = self._producers.get(tp)
             if producer is None:
-                producer = new_producer(
-                    self.bootstrap,
-                    transactional_id=self.transactional_id(tp),
-                    transaction_timeout_ms=self.transaction_timeout_ms,
-                    linger_ms=self.linger_ms,
-                    max_batch_size=1024 * 1024,
-                    max_request_size=4 * 1024 * 1024,
-                )
+                producer = self.new_producer(self.transactional_id(tp))
                 # start() runs InitProducerId: it fences an older owner of this id.
                 await producer.start()
                 self._producers[tp] = producer
@@ -82,7 +116,7 @@ class PartitionProducers:
 
 
 async def commit(
-    producer: AIOKafkaProducer,
+    producer: TransactionalProducer,
     records: Sequence[OutRecord],
     offsets: dict[TopicPartition, int],
     group_id: str,

@@ -20,9 +20,9 @@ from typing import Any
 import httpx
 from hl7.client import MLLPClient
 
-from adapters.identity import Pseudonymiser
 from contracts import systems
 from services.local.stack import Stack
+from services.pseudonyms import Pseudonymiser
 from services.simulate import SimConfig, SimMessage, generate
 from services.timeline.preview import preview
 from services.timeline.store import open_store

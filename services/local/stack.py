@@ -111,7 +111,7 @@ def local_broker(config: StackConfig, say: Say) -> Iterator[tuple[str, bool]]:
 
 async def start_stack(bootstrap: str, fresh: bool, config: StackConfig, say: Say) -> Stack:
     """Provision topics, then start every service; returns once they all listen."""
-    spec = load_topics(SiltaSettings().topics_file)
+    spec = load_topics(SiltaSettings())
     report = await apply_topics(bootstrap, spec)
     created = sum(c.action == "created" for c in report.changes)
     say(f"[2/4] topics: {len(report.changes)} checked, {created} created")

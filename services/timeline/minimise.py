@@ -11,7 +11,6 @@ import re
 import zoneinfo
 from typing import Any
 
-from adapters.identity import Pseudonymiser
 from contracts import systems
 from contracts.codes import CodeProblem, check_code, check_unit
 from contracts.envelope import Envelope
@@ -19,6 +18,7 @@ from contracts.events import ContractEvent
 from contracts.fhir.datatypes import CodeableConcept, Coding
 from contracts.hetu import parse_hetu
 from contracts.timeline import AgeBand, Code, Status, TimelineEntry, Value, age_band
+from services.pseudonyms import Pseudonymiser
 
 _OID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 _UNIT = re.compile(r"^[^\s]{1,32}$")

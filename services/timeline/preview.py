@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from adapters.base import SourceInfo
 from adapters.errors import TranslationError
-from adapters.identity import Pseudonymiser
 from adapters.registry import translator
+from services.pseudonyms import Pseudonymiser
 from services.timeline.minimise import entry_id
 from services.timeline.policy import Policy
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from aiokafka import ConsumerRecord, TopicPartition
 
-from adapters.identity import Pseudonymiser
 from contracts.codes import CodeProblem
 from contracts.envelope import Envelope
 from contracts.events import ContractEvent, ContractViolation, parse_event
@@ -28,7 +27,7 @@ from services.logging import get_logger
 from services.observability.metrics import ServiceMetrics
 from services.timeline.minimise import check_codes, entry_id, record_ref, sector_of, to_entry
 from services.timeline.owners import Claim, RecordOwners
-from services.timeline.policy import Policy
+from services.timeline.settings import TimelineSettings
 from services.timeline.state import PartitionState, StagedChanges, StateUnavailable
 
 TIMELINE_SOURCE = "urn:silta:timeline"
@@ -56,16 +55,15 @@ Verdict = Publish | Duplicate | Dropped
 
 
 class TimelineProcessor:
-    def __init__(self, *, load_state: StateLoader, pseudonymiser: Pseudonymiser,
-                 policy: Policy, sectors: dict[str, str], timeline_topic: str,
-                 deadletter_topic: str, metrics: ServiceMetrics, owners: RecordOwners) -> None:
+    def __init__(self, settings: TimelineSettings, *, load_state: StateLoader,
+                 owners: RecordOwners, sectors: dict[str, str], metrics: ServiceMetrics) -> None:
         self.load_state = load_state
         self.owners = owners
-        self.pseudonymiser = pseudonymiser
-        self.policy = policy
+        self.pseudonymiser = settings.pseudonymiser()
+        self.policy = settings.policy()
         self.sectors = sectors  # ce_source -> sector of the source system
-        self.timeline_topic = timeline_topic
-        self.deadletter_topic = deadletter_topic
+        self.timeline_topic = settings.timeline_topic
+        self.deadletter_topic = settings.deadletter_topic
         self.metrics = metrics
         self.log = get_logger(service="timeline")
         self._states: dict[int, PartitionState] = {}

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from pydantic import Field
 
+from services.kafka.stage import StageSettings
 from services.settings import PseudonymSettings, SiltaSettings
+from services.timeline.policy import Policy
 
 
 class TimelineSettings(SiltaSettings, PseudonymSettings):
@@ -25,3 +27,11 @@ class TimelineSettings(SiltaSettings, PseudonymSettings):
     policy_coarsen_turvakielto: bool = Field(
         True, description="drop organisation and episode of records under turvakielto")
     timeline_http_port: int = Field(8082, description="/health, /ready and /metrics")
+
+    @property
+    def stage(self) -> StageSettings:
+        return StageSettings("timeline", self.timeline_group_id,
+                             self.timeline_transactional_prefix, self.timeline_max_batch)
+
+    def policy(self) -> Policy:
+        return Policy(self.policy_drop_disclosure_banned, self.policy_coarsen_turvakielto)

@@ -18,15 +18,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from adapters.identity import Pseudonymiser
 from contracts.events import ContractViolation, parse_event
 from contracts.timeline import TimelineEntry
 from services.deadletter import DeadLetter, from_deadletter
 from services.ingest.processor import RAW_REF
-from services.kafka.clients import Kafka
 from services.kafka.reading import read_topic
+from services.kafka.topics import load_topics
+from services.pseudonyms import Pseudonymiser
 from services.timeline.minimise import entry_id
 from services.timeline.policy import Policy
+from services.timeline.settings import TimelineSettings
 from services.timeline.store.base import TimelineStore, differing_fields
 
 EXAMPLES = 5  # references listed per kind of problem; the counts are always complete
@@ -105,7 +106,15 @@ def balance(*, raw: Iterable[Any], events: Sequence[Any], timeline: Iterable[Tim
         c = letter.context
         letters[_ref(c.get("source-topic", ""), c.get("source-partition", ""),
                      c.get("source-offset", ""))] = letter
+    _balance_ingest(books, raw, events, letters)
+    _balance_timeline(books, events, {entry.entry_id for entry in timeline}, letters,
+                      events_topic, pseudonymiser, policy)
+    return books
 
+
+def _balance_ingest(books: Books, raw: Iterable[Any], events: Sequence[Any],
+                    letters: dict[str, DeadLetter]) -> None:
+    """Each raw record became events or one dead letter."""
     raw_refs = [_ref(r.topic, r.partition, r.offset) for r in raw]
     produced = {dict(r.headers or ()).get(RAW_REF, b"").decode() for r in events}
     books.raw_records = len(raw_refs)
@@ -118,7 +127,11 @@ def balance(*, raw: Iterable[Any], events: Sequence[Any], timeline: Iterable[Tim
         elif not (has_events or dead):
             books.raw_unaccounted.append(ref)
 
-    published = {entry.entry_id for entry in timeline}
+
+def _balance_timeline(books: Books, events: Sequence[Any], published: set[str],
+                      letters: dict[str, DeadLetter], events_topic: str,
+                      pseudonymiser: Pseudonymiser, policy: Policy) -> None:
+    """Each event became an entry, a dead letter, a duplicate or a policy drop."""
     books.entries = len(published)
     accounted: set[str] = set()
     books.events = len(events)
@@ -143,7 +156,6 @@ def balance(*, raw: Iterable[Any], events: Sequence[Any], timeline: Iterable[Tim
         else:
             books.events_unaccounted.append(ref)
     books.entries_without_event = sorted(published - accounted)
-    return books
 
 
 async def check_store(books: Books, timeline: Iterable[TimelineEntry],
@@ -166,15 +178,18 @@ async def check_store(books: Books, timeline: Iterable[TimelineEntry],
     books.store_missing = sorted(on_topic.keys() - seen)
 
 
-async def verify(bootstrap: Kafka, *, raw_topics: Sequence[str], events_topic: str,
-                 timeline_topic: str, deadletter_topic: str, pseudonymiser: Pseudonymiser,
-                 policy: Policy, store: TimelineStore | None = None) -> Books:
-    raw = [r for topic in raw_topics for r in await read_topic(bootstrap, topic)]
+async def verify(settings: TimelineSettings, store: TimelineStore | None = None) -> Books:
+    """The books of the topics `settings` name (every source's raw topic, events,
+    timeline, dead letters), and of `store` when given."""
+    raw = [r for source in load_topics(settings).sources
+           for r in await read_topic(settings.kafka, source.topic)]
     timeline = [TimelineEntry.model_validate_json(r.value)
-                for r in await read_topic(bootstrap, timeline_topic)]
-    books = balance(raw=raw, events=await read_topic(bootstrap, events_topic),
-                    timeline=timeline, deadletters=await read_topic(bootstrap, deadletter_topic),
-                    events_topic=events_topic, pseudonymiser=pseudonymiser, policy=policy)
+                for r in await read_topic(settings.kafka, settings.timeline_topic)]
+    books = balance(raw=raw, events=await read_topic(settings.kafka, settings.events_topic),
+                    timeline=timeline,
+                    deadletters=await read_topic(settings.kafka, settings.deadletter_topic),
+                    events_topic=settings.events_topic,
+                    pseudonymiser=settings.pseudonymiser(), policy=settings.policy())
     if store is not None:
         await check_store(books, timeline, store)
     return books

@@ -92,3 +92,23 @@ def test_checker_accepts_an_added_optional_field_and_a_widened_enum() -> None:
     new["properties"]["priority"] = {"type": "string"}
     new["properties"]["status"]["enum"] = [*new["properties"]["status"]["enum"], "unknown"]
     assert breaking_changes(_encounter(), new) == []
+
+
+def test_checker_accepts_a_pattern_whose_classes_only_widen() -> None:
+    old = {"type": "string", "pattern": r"^fi\.silta\.[a-z][a-z-]*\.v[1-9][0-9]*$"}
+    wider = {"type": "string", "pattern": r"^fi\.silta\.[a-z][a-z0-9-]*\.v[1-9][0-9]*$"}
+    assert breaking_changes(old, wider) == []
+    assert breaking_changes(wider, old) == [f"/: pattern changed to {old['pattern']}"]
+
+
+@pytest.mark.parametrize("old, new", [
+    (r"^[a-z][a-z-]*$", r"^[a-z][a-y-]*$"),       # a class narrowed
+    (r"^[a-z][a-z-]*$", r"^[a-z][a-z-]+$"),       # a quantifier changed
+    (r"^[a-z][a-z-]*$", r"^[a-z][^a-z-]*$"),      # a class negated
+    (r"^[a-z][a-z-]*$", r"[a-z][a-z-]*$"),        # an anchor dropped
+    (r"^(?![0-9])[a-z]+$", r"^(?![0-9a-z])[a-z]+$"),  # wider inside a negative lookahead
+])
+def test_checker_reports_any_other_pattern_change(old: str, new: str) -> None:
+    assert breaking_changes({"type": "string", "pattern": old},
+                            {"type": "string", "pattern": new}) == [
+        f"/: pattern changed to {new}"]

@@ -15,10 +15,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from adapters.identity import Pseudonymiser
 from services.cli.main import app as cli
 from services.deadletter import from_deadletter
 from services.ingest.app import build_app as ingest_app
+from services.pseudonyms import Pseudonymiser
 from services.timeline.app import build_app as timeline_app
 from services.timeline.policy import Policy
 from services.timeline.store import open_store
@@ -52,9 +52,8 @@ async def test_books_balance_for_a_hostile_batch(kafka_bootstrap: str, tmp_path:
     assert len(messages) >= 10_000
     store_url = f"sqlite:///{tmp_path}/t.sqlite3"
     ingest = ingest_app(ingest_settings(kafka_bootstrap, topics))
-    timeline = timeline_app(timeline_settings(kafka_bootstrap, topics, store_url))
-    pseudonymiser = Pseudonymiser(topics.key.encode(), "k1")
-    raw_topics = [s.topic for s in topics.spec.sources]
+    settings = timeline_settings(kafka_bootstrap, topics, store_url)
+    timeline = timeline_app(settings)
     await send(kafka_bootstrap, topics, messages)
 
     async with running(ingest, timeline), TopicTail(kafka_bootstrap, topics.deadletter) as letters:
@@ -66,10 +65,7 @@ async def test_books_balance_for_a_hostile_batch(kafka_bootstrap: str, tmp_path:
         await store.open()
         try:
             async def balanced() -> Books | None:
-                books = await verify(
-                    kafka_bootstrap, raw_topics=raw_topics, events_topic=topics.events,
-                    timeline_topic=topics.timeline, deadletter_topic=topics.deadletter,
-                    pseudonymiser=pseudonymiser, policy=Policy(), store=store)
+                books = await verify(settings, store)
                 last.append(books)
                 return books if books.balanced else None
 

@@ -16,7 +16,7 @@ from deploy.local.secure import SecureLocalKafka
 from services.kafka.acls import AclsFile, apply_acls, load_acls
 from services.kafka.connection import KafkaConnection
 from services.kafka.topics import apply_topics, load_topics
-from services.settings import DEFAULT_TOPICS_FILE
+from services.settings import DEFAULT_TOPICS_FILE, SiltaSettings
 
 
 @dataclass
@@ -90,7 +90,8 @@ def acquire_secure_broker() -> SecureBroker:
     seconds = broker.up()
     async def provision() -> None:
         await apply_acls(broker.connection, spec)
-        await apply_topics(broker.client("operator"), load_topics(DEFAULT_TOPICS_FILE))
+        topics = load_topics(SiltaSettings(topics_file=DEFAULT_TOPICS_FILE))
+        await apply_topics(broker.client("operator"), topics)
 
     try:
         # On its own thread: the first test to ask for this broker may be inside a loop.

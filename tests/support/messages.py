@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adapters.identity import Pseudonymiser
+from services.pseudonyms import Pseudonymiser
 from services.timeline.policy import Policy
 from services.timeline.preview import Preview, preview
 from tests.support.pipeline import PipelineTopics

@@ -18,7 +18,9 @@ from aiokafka import TopicPartition
 from services.ingest.settings import IngestSettings
 from services.kafka.acls import AclsFile, apply_acls
 from services.kafka.clients import Kafka, connection, new_consumer, new_producer
+from services.kafka.reading import partitions_of
 from services.kafka.topics import TopicsFile, apply_topics, load_topics
+from services.settings import SiltaSettings
 from services.timeline.settings import TimelineSettings
 from tests.support.broker import SecureBroker
 
@@ -55,7 +57,7 @@ async def make_topics(bootstrap: Kafka, tmp_path: Path, partitions: int = 3) -> 
     }
     path = tmp_path / f"topics-{suffix}.yaml"
     path.write_text(yaml.safe_dump(data))
-    spec = load_topics(path)
+    spec = load_topics(SiltaSettings(topics_file=path, events_topic=events, timeline_topic=timeline))
     report = await apply_topics(bootstrap, spec)
     assert report.ok, report.lines()
     return PipelineTopics(suffix, spec, path, events, timeline, deadletter, secrets.token_hex(32))
@@ -109,11 +111,7 @@ async def read_all(bootstrap: Kafka, topic: str, *, expected: int | None = None,
                             auto_offset_reset="earliest")
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        if not partitions:
-            await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        tps = await partitions_of(bootstrap, topic)
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         records: list[Any] = []

@@ -32,7 +32,7 @@ source's raw topic and answers 202 once Kafka has it durably.
 def build_app(settings: HttpIngestSettings | None = None) -> FastAPI:
     settings = settings or HttpIngestSettings()
     configure_logging(settings.log_level, settings.log_json)
-    spec = load_topics(settings.topics_file)
+    spec = load_topics(settings)
     sources = http_sources(spec, settings.http_sources)
     tokens = SourceTokens(settings.http_tokens, [s.id for s in spec.sources])
     producer = RawProducer(settings)

@@ -146,7 +146,7 @@ def build_server(settings: MllpSettings | None = None) -> MllpGateway:
     """The gateway for `settings.mllp_source`, checked against the topics file; not started."""
     settings = settings or MllpSettings()
     configure_logging(settings.log_level, settings.log_json)
-    spec = load_topics(settings.topics_file)
+    spec = load_topics(settings)
     source = spec.source(settings.mllp_source)
     if source.format != "hl7v2":
         raise ConfigError(f"SILTA_MLLP_SOURCE={source.id} is a {source.format} source; the "

@@ -88,7 +88,7 @@ def check_header(header: ReceivedHeader) -> MessageRejected | None:
 def translate_check(payload: bytes, header: ReceivedHeader, source: SourceSpec,
                     received_at: dt.datetime) -> MessageRejected | None:
     """None when the source's adapter translates the message, else why it does not."""
-    info = SourceInfo(source.id, source.sector, received_at)  # type: ignore[arg-type]
+    info = SourceInfo(source.id, source.sector, received_at)
     try:
         translator(source.format)(payload, info)
     except TranslationError as error:

@@ -9,16 +9,17 @@ from pathlib import Path
 
 from aiokafka import TopicPartition
 
-from adapters.identity import Pseudonymiser
 from contracts import systems
 from contracts.events import parse_event
 from services.ingest.processor import IngestProcessor, routes_for
+from services.ingest.settings import IngestSettings
 from services.kafka.topics import load_topics
 from services.observability.metrics import ServiceMetrics
-from services.settings import DEFAULT_TOPICS_FILE
+from services.pseudonyms import Pseudonymiser
+from services.settings import DEFAULT_TOPICS_FILE, SiltaSettings
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-SPEC = load_topics(DEFAULT_TOPICS_FILE)
+SPEC = load_topics(SiltaSettings(topics_file=DEFAULT_TOPICS_FILE))
 PSEUDO = Pseudonymiser(b"p" * 32, "k1")
 
 
@@ -34,7 +35,8 @@ class Record:
 
 
 def processor() -> IngestProcessor:
-    return IngestProcessor(routes_for(SPEC), PSEUDO, "events", "dl", ServiceMetrics("ingest"))
+    settings = IngestSettings(pseudonym_key="p" * 32, events_topic="events", deadletter_topic="dl")
+    return IngestProcessor(settings, routes_for(SPEC), ServiceMetrics("ingest"))
 
 
 async def test_events_are_keyed_by_the_clients_pseudonym() -> None:

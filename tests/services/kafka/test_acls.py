@@ -32,10 +32,11 @@ from services.kafka.acls import (
 )
 from services.kafka.clients import Kafka, new_admin, new_consumer, new_producer
 from services.kafka.topics import load_topics
-from services.settings import DEFAULT_TOPICS_FILE
+from services.settings import DEFAULT_TOPICS_FILE, SiltaSettings
 from tests.support.broker import SecureBroker
 
-TOPICS = load_topics(DEFAULT_TOPICS_FILE).all_topics()
+SPEC = load_topics(SiltaSettings(topics_file=DEFAULT_TOPICS_FILE))
+TOPICS = SPEC.all_topics()
 TIMELINE, EVENTS = "silta.timeline.v1", "silta.events.v1"
 RAW = sorted(t for t in TOPICS if t.startswith("silta.raw."))
 # Who puts the one record into each topic that the read checks look for.
@@ -82,7 +83,7 @@ async def can_read(kafka: Kafka, topic: str) -> bool:
 
 def test_every_source_has_a_vendor_principal_writing_only_its_raw_topic() -> None:
     spec = load_acls()
-    for source in load_topics(DEFAULT_TOPICS_FILE).sources:
+    for source in SPEC.sources:
         vendor = spec.principals[f"vendor-{source.id}"]
         assert vendor.write == [source.topic] and not vendor.read and not vendor.cluster
 
@@ -129,7 +130,7 @@ async def test_the_evaluator_reads_the_timeline_and_nothing_else(seeded: SecureB
     assert not await can_write(evaluator, TIMELINE)
 
 
-@pytest.mark.parametrize("source", [s.id for s in load_topics(DEFAULT_TOPICS_FILE).sources])
+@pytest.mark.parametrize("source", [s.id for s in SPEC.sources])
 async def test_a_vendor_writes_only_its_own_raw_topic(seeded: SecureBroker, source: str) -> None:
     vendor = seeded.as_(f"vendor-{source}")
     allowed = [t for t in [*RAW, EVENTS, TIMELINE] if await can_write(vendor, t)]

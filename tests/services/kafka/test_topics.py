@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from aiokafka.admin import AIOKafkaAdminClient
 
 from services.errors import ConfigError
-from services.kafka.topics import apply_topics, load_topics
-from services.settings import DEFAULT_TOPICS_FILE
+from services.kafka.topics import TopicsFile, apply_topics, load_topics
+from services.settings import DEFAULT_TOPICS_FILE, SiltaSettings
 
 
 def _write(tmp_path: Path, data: object) -> Path:
@@ -20,8 +21,12 @@ def _write(tmp_path: Path, data: object) -> Path:
     return path
 
 
+def _load(path: Path, **names: Any) -> TopicsFile:
+    return load_topics(SiltaSettings(topics_file=path, **names))
+
+
 def test_shipped_file_declares_a_raw_topic_per_source_and_the_core_topics() -> None:
-    spec = load_topics(DEFAULT_TOPICS_FILE)
+    spec = _load(DEFAULT_TOPICS_FILE)
     names = set(spec.all_topics())
     assert {"silta.events.v1", "silta.timeline.v1", "silta.deadletter.v1"} <= names
     for source in spec.sources:
@@ -34,23 +39,53 @@ def test_error_names_the_file_and_the_field(tmp_path: Path) -> None:
     data["topics"]["silta.deadletter.v1"]["partitions"] = 0
     path = _write(tmp_path, data)
     with pytest.raises(ConfigError, match=r"topics\.yaml: topics\.silta\.deadletter\.v1\.partitions"):
-        load_topics(path)
+        _load(path)
 
 
 def test_events_and_timeline_must_share_a_partition_count(tmp_path: Path) -> None:
     data = yaml.safe_load(DEFAULT_TOPICS_FILE.read_text())
     data["topics"]["silta.timeline.v1"]["partitions"] = 3
     with pytest.raises(ConfigError, match="same partition count"):
-        load_topics(_write(tmp_path, data))
+        _load(_write(tmp_path, data))
+
+
+def _renamed(partitions: int = 6) -> dict:
+    """The shipped file with the events and timeline topics renamed (a key rotation does
+    that: deploy/RUNBOOK.md)."""
+    data = yaml.safe_load(DEFAULT_TOPICS_FILE.read_text())
+    topics = data["topics"]
+    topics["silta.events.k2.v1"] = topics.pop("silta.events.v1")
+    topics["silta.timeline.k2.v1"] = topics.pop("silta.timeline.v1")
+    topics["silta.timeline.k2.v1"]["partitions"] = partitions
+    return data
+
+
+K2 = {"events_topic": "silta.events.k2.v1", "timeline_topic": "silta.timeline.k2.v1"}
+
+
+def test_renamed_events_and_timeline_topics_are_checked_under_their_configured_names(
+        tmp_path: Path) -> None:
+    assert set(_load(_write(tmp_path, _renamed()), **K2).topics) >= set(K2.values())
+    with pytest.raises(ConfigError, match=r"silta\.events\.k2\.v1 and silta\.timeline\.k2\.v1 "
+                       "need the same partition count"):
+        _load(_write(tmp_path, _renamed(partitions=3)), **K2)
+
+
+def test_a_file_declaring_only_one_of_the_configured_pair_is_refused(tmp_path: Path) -> None:
+    data = _renamed()
+    del data["topics"]["silta.timeline.k2.v1"]
+    with pytest.raises(ConfigError, match=r"declares silta\.events\.k2\.v1 but not "
+                       r"silta\.timeline\.k2\.v1"):
+        _load(_write(tmp_path, data), **K2)
 
 
 def test_unreadable_and_non_yaml_files_are_config_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
-        load_topics(tmp_path / "missing.yaml")
+        _load(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("topics: [unclosed")
     with pytest.raises(ConfigError, match="not valid YAML"):
-        load_topics(bad)
+        _load(bad)
 
 
 @pytest.mark.kafka
@@ -62,7 +97,7 @@ async def test_apply_is_idempotent_and_reports_drift(kafka_bootstrap: str, tmp_p
         "raw": {"partitions": 3, "config": {"retention.ms": "3600000"}},
         "topics": {f"test.core.{suffix}": {"partitions": 2, "config": {"cleanup.policy": "delete"}}},
     }
-    spec = load_topics(_write(tmp_path, data))
+    spec = _load(_write(tmp_path, data))
     names = set(spec.all_topics())
 
     first = await apply_topics(kafka_bootstrap, spec, only=names)
@@ -72,7 +107,7 @@ async def test_apply_is_idempotent_and_reports_drift(kafka_bootstrap: str, tmp_p
 
     data["raw"]["config"]["retention.ms"] = "7200000"
     data["topics"][f"test.core.{suffix}"]["partitions"] = 1
-    third = await apply_topics(kafka_bootstrap, load_topics(_write(tmp_path, data)), only=names)
+    third = await apply_topics(kafka_bootstrap, _load(_write(tmp_path, data)), only=names)
     actions = {c.topic: c.action for c in third.changes}
     assert actions[f"silta.raw.health.src-{suffix}.v1"] == "config-changed"
     assert actions[f"test.core.{suffix}"] == "conflict"

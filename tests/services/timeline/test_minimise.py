@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.identity import Pseudonymiser
 from contracts import systems
 from contracts.catalogue import CATALOGUE
 from contracts.events import ContractEvent, parse_event
+from services.pseudonyms import Pseudonymiser
 from services.timeline.minimise import to_entry
 from services.timeline.policy import Policy
 

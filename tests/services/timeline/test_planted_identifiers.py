@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from adapters.base import SourceInfo
 from adapters.errors import TranslationError
-from adapters.identity import Pseudonymiser
 from adapters.registry import translator
 from contracts.codes import CodeProblem
 from contracts.hetu import make_hetu
+from services.pseudonyms import Pseudonymiser
 from services.timeline.minimise import check_codes, to_entry
 from tests.support.messages import DATA
 

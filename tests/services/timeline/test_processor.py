@@ -1,7 +1,8 @@
 """The timeline processor's guarantees without a broker: the partition state comes from
 what "landed" (a list standing in for the committed timeline partition), so sequencing,
 dedup, a retry after an aborted transaction and a commit whose acknowledgement was lost
-can be driven step by step. The same guarantees on the real broker:
+can be driven step by step. The processor inside the transactional stage, in memory and on
+the real broker: tests/services/kafka/test_stage.py; the whole pipeline:
 tests/services/test_pipeline.py and test_pipeline_integrity.py."""
 
 from __future__ import annotations
@@ -13,15 +14,14 @@ import pytest
 from aiokafka import ConsumerRecord, TopicPartition
 
 from adapters.base import SourceInfo
-from adapters.identity import Pseudonymiser
 from adapters.registry import translator
 from contracts.events import ContractEvent
 from contracts.timeline import TimelineEntry
 from services.kafka.stage import Outcome
 from services.observability.metrics import ServiceMetrics
 from services.timeline.owners import MemoryOwners
-from services.timeline.policy import Policy
 from services.timeline.processor import TimelineProcessor
+from services.timeline.settings import TimelineSettings
 from services.timeline.state import MemoryState, StateUnavailable, absorbed
 from tests.services.test_pipeline import HETU
 from tests.support.messages import person_messages
@@ -29,6 +29,8 @@ from tests.support.messages import person_messages
 TP = TopicPartition("silta.events.v1", 0)
 TIMELINE, DEADLETTER = "silta.timeline.v1", "silta.deadletter.v1"
 METRICS = ServiceMetrics("timeline-test")
+SETTINGS = TimelineSettings(pseudonym_key="k" * 32, timeline_topic=TIMELINE,
+                            deadletter_topic=DEADLETTER)
 
 
 class LandedTimeline:
@@ -69,10 +71,8 @@ def records(batch: list[ContractEvent], first_offset: int = 0) -> list[ConsumerR
 
 
 def processor(landed: LandedTimeline) -> TimelineProcessor:
-    return TimelineProcessor(
-        load_state=landed.load, pseudonymiser=Pseudonymiser(b"k" * 32, "k1"), policy=Policy(),
-        sectors={}, timeline_topic=TIMELINE, deadletter_topic=DEADLETTER, metrics=METRICS,
-        owners=MemoryOwners())
+    return TimelineProcessor(SETTINGS, load_state=landed.load, owners=MemoryOwners(),
+                             sectors={}, metrics=METRICS)
 
 
 def entries(outcome: Outcome) -> list[TimelineEntry]:

@@ -20,6 +20,7 @@ from schemathesis.checks import not_a_server_error
 from services.gateways.http.app import build_app
 from services.gateways.http.settings import HttpIngestSettings
 from services.kafka.topics import apply_topics, load_topics
+from services.settings import SiltaSettings
 from tests.services.api.support import Deferred
 
 # The OpenAPI document names the sources (an enum), so the per-run source ids and the
@@ -55,7 +56,7 @@ schema.config.checks.positive_data_acceptance.expected_statuses = [
 
 @pytest.fixture(scope="module", autouse=True)
 async def live_gateway(kafka_bootstrap: str) -> Iterator[None]:
-    report = await apply_topics(kafka_bootstrap, load_topics(TOPICS_FILE))
+    report = await apply_topics(kafka_bootstrap, load_topics(SiltaSettings(topics_file=TOPICS_FILE)))
     assert report.ok, report.lines()
     APP.target = build_app(_settings(kafka_bootstrap))
     yield

@@ -14,6 +14,7 @@ import pytest
 
 from deploy.local.broker import LocalKafka, free_port
 from services.kafka.topics import apply_topics, load_topics
+from services.settings import SiltaSettings
 from tests.services.gateways.mllp.conftest import StartGateway, settings_for
 from tests.services.gateways.mllp.support import MllpClient, adt
 from tests.support.pipeline import read_all
@@ -36,7 +37,7 @@ async def test_ar_while_kafka_is_down_and_aa_when_it_is_back(
     path = tmp_path / "topics.yaml"
     path.write_text("version: 1\nsources: [{id: adt-outage, sector: health, format: hl7v2}]\n"
                     "raw: {partitions: 1}\ntopics: {}\n")
-    spec = load_topics(path)
+    spec = load_topics(SiltaSettings(topics_file=path))
     await apply_topics(own_broker.bootstrap, spec)
     gateway = await start_gateway(settings_for(
         own_broker.bootstrap, path, "adt-outage", mllp_send_timeout=2.0,

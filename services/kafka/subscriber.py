@@ -1,0 +1,59 @@
+"""How the FastStream services consume, wired once: the service's broker and its
+transactional batch subscriber, with FastStream's pitfalls handled here (DESIGN.md): an
+explicit ack policy, no topic auto-creation, `read_committed`, and a no-op decoder for
+batch handlers that read raw records.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from faststream import AckPolicy
+from faststream.kafka.annotations import KafkaMessage
+
+from services.kafka.clients import new_broker
+from services.kafka.stage import Processor, TransactionalSettings, TransactionalStage
+from services.kafka.transactions import PartitionProducers
+
+if TYPE_CHECKING:
+    from faststream.kafka import KafkaBroker
+
+    from services.observability.metrics import ServiceMetrics
+
+
+def service_broker(settings: TransactionalSettings) -> KafkaBroker:
+    """The service's FastStream broker. Topics are never auto-created: FastStream would
+    make a missing one with one partition, and per-client order would silently degrade."""
+    return new_broker(settings.kafka, allow_auto_create_topics=False,
+                      logger=logging.getLogger("silta.faststream"), log_level=logging.DEBUG,
+                      client_id=f"silta-{settings.stage.service}")
+
+
+async def raw_records(message: Any) -> None:
+    """A FastStream decoder that decodes nothing: handlers read `message.raw_message`, so
+    FastStream's JSON decoding of every body would be wasted work."""
+    return None
+
+
+def transactional_subscriber(broker: KafkaBroker, settings: TransactionalSettings,
+                             processor: Processor, metrics: ServiceMetrics, *topics: str,
+                             title: str, description: str) -> TransactionalStage:
+    """Subscribe `processor` to `topics`: each input partition's slice of a batch is
+    processed and committed, output and input offsets together, in one transaction
+    (stage.py). Returns the stage; close its producers when the service stops."""
+    config = settings.stage
+    stage = TransactionalStage(
+        service=config.service, group_id=config.group_id,
+        producers=PartitionProducers.on_kafka(settings.kafka, config.transactional_prefix),
+        processor=processor, metrics=metrics)
+
+    # MANUAL: FastStream never commits offsets; they commit inside our transactions.
+    @broker.subscriber(
+        *topics, group_id=config.group_id, batch=True, max_records=config.max_batch,
+        ack_policy=AckPolicy.MANUAL, decoder=raw_records, isolation_level="read_committed",
+        auto_offset_reset="earliest", listener=stage, title=title, description=description)
+    async def handle(message: KafkaMessage) -> None:  # the annotation asks for the message
+        await stage.handle(message)
+
+    return stage
