@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from aiokafka import TopicPartition
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream
 from faststream.kafka.annotations import KafkaMessage
@@ -37,9 +38,6 @@ def build_app(settings: IngestSettings | None = None) -> AsgiFastStream:
     routes = routes_for(spec, settings.ingest_sources)
     metrics = ServiceMetrics("ingest")
     pseudonymiser = settings.pseudonymiser()
-    broker = new_broker(settings.kafka, allow_auto_create_topics=False,
-                        logger=logging.getLogger("silta.faststream"), log_level=logging.DEBUG,
-                        client_id="silta-ingest")
     stage = TransactionalStage(
         service="ingest", group_id=settings.ingest_group_id,
         producers=PartitionProducers(settings.kafka, settings.ingest_transactional_prefix),
@@ -47,6 +45,10 @@ def build_app(settings: IngestSettings | None = None) -> AsgiFastStream:
                                   settings.deadletter_topic, metrics),
         metrics=metrics,
     )
+    broker = new_broker(settings.kafka, allow_auto_create_topics=False,
+                        logger=logging.getLogger("silta.faststream"), log_level=logging.DEBUG,
+                        client_id="silta-ingest", transactional_ids=[
+                            stage.producers.transactional_id(TopicPartition(min(routes), 0))])
 
     @broker.subscriber(
         *routes, group_id=settings.ingest_group_id, batch=True,

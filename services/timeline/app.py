@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 
+from aiokafka import TopicPartition
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream
 from faststream.kafka.annotations import KafkaMessage
@@ -63,7 +64,9 @@ def build_app(settings: TimelineSettings | None = None) -> AsgiFastStream:
     materialiser = Materialiser(store, metrics)
     broker = new_broker(settings.kafka, allow_auto_create_topics=False,
                         logger=logging.getLogger("silta.faststream"), log_level=logging.DEBUG,
-                        client_id="silta-timeline")
+                        client_id="silta-timeline", transactional_ids=[
+                            stage.producers.transactional_id(
+                                TopicPartition(settings.events_topic, 0))])
 
     @broker.subscriber(
         settings.events_topic, group_id=settings.timeline_group_id, batch=True,

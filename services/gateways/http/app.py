@@ -51,11 +51,11 @@ def build_app(settings: HttpIngestSettings | None = None) -> FastAPI:
         finally:
             await producer.stop()
 
-    async def ready() -> list[str]:
+    async def ready() -> str | None:
         return await producer.readiness(sorted(s.topic for s in sources.values()))
 
     app = new_app(title="Silta HTTP ingest gateway", description=DESCRIPTION, version=VERSION,
-                  metrics=metrics, ready=ready, lifespan=lifespan,
+                  metrics=metrics, ready_checks=[ready], lifespan=lifespan,
                   tags=[{"name": "ingest", "description": "Source records in."}])
     app.include_router(ingest_router(gateway))
     app.add_middleware(FramingGuard)
