@@ -28,6 +28,7 @@ from services.cli import serve
 from services.cli.main import app
 from services.cli.topics import TopicsSettings
 from services.settings import PseudonymSettings, SiltaSettings
+from services.tls import ServerTls
 from tests.deploy.conftest import (
     CHART_VARIANTS,
     DEPLOY,
@@ -175,9 +176,13 @@ def _pems() -> dict[tuple[str, str], str]:
     """A throwaway CA and client certificate, for the settings that load PEM files."""
     ca = trustme.CA()
     client = ca.issue_cert("ingest.silta.test")
+    server = ca.issue_cert("api.silta.test")
     return {("silta-kafka-ca", "ca.crt"): ca.cert_pem.bytes().decode(),
             ("silta-ingest-tls", "tls.crt"): client.cert_chain_pems[0].bytes().decode(),
-            ("silta-ingest-tls", "tls.key"): client.private_key_pem.bytes().decode()}
+            ("silta-ingest-tls", "tls.key"): client.private_key_pem.bytes().decode(),
+            ("silta-api-tls", "tls.crt"): server.cert_chain_pems[0].bytes().decode(),
+            ("silta-api-tls", "tls.key"): server.private_key_pem.bytes().decode(),
+            ("silta-api-tls", "ca.crt"): ca.cert_pem.bytes().decode()}
 
 
 def _load(target: Target, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> BaseSettings:
@@ -193,6 +198,8 @@ def _load(target: Target, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) 
         settings.pseudonymiser()
     if isinstance(settings, ApiSettings):
         assert settings.grants()
+    if isinstance(tls := getattr(settings, "tls", None), ServerTls):
+        tls.context()
     return settings
 
 

@@ -7,11 +7,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+import trustme
 
+from services.cli import serve
+from services.errors import ConfigError
 from services.gateways.http.app import build_app as http_app
 from services.gateways.mllp.app import build_app as mllp_app
 from services.ingest.app import build_app as ingest_app
@@ -118,3 +123,21 @@ async def test_the_gateways_name_the_topic_their_principal_may_not_write(
                                   f"{topics.raw('hl7v2')} on")
     assert "deadletter" not in mllp_reason, "deploy/acls.yaml grants the dead-letter topic"
 
+
+
+@pytest.mark.parametrize("service", ["ingest", "timeline", "mllp", "http-ingest"])
+def test_a_kafka_file_that_cannot_be_loaded_stops_the_service_naming_the_setting(
+        service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unlike a refusal by the broker, nothing outside fixes a missing file: one line at
+    start (`silta serve` prints it and exits 2), like the edge TLS files."""
+    cert = tmp_path / "client.pem"
+    trustme.CA().issue_cert("ingest").cert_chain_pems[0].write_to_path(str(cert))
+    for name, value in {"SECURITY_PROTOCOL": "SSL", "SSL_CERTFILE": str(cert),
+                        "SSL_KEYFILE": str(tmp_path / "missing-key.pem")}.items():
+        monkeypatch.setenv(f"SILTA_KAFKA_{name}", value)
+    monkeypatch.setenv("SILTA_PSEUDONYM_KEY", "k" * 32)
+    monkeypatch.setenv("SILTA_STORE_URL", f"sqlite:///{tmp_path}/t.sqlite3")
+    package, settings_class, _ = serve._SERVICES[serve.Service(service)]
+    settings = getattr(import_module(f"{package}.settings"), settings_class)()
+    with pytest.raises(ConfigError, match=r"^SILTA_KAFKA_SSL_KEYFILE \S+missing-key.pem: no "):
+        import_module(f"{package}.app").build_app(settings)

@@ -20,6 +20,11 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- end -}}
 
+{{/* Marks the Services of the operations ports, which the ServiceMonitor selects. */}}
+{{- define "silta.operationsLabel" -}}
+silta/port: operations
+{{- end -}}
+
 {{- define "silta.image" -}}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end -}}
