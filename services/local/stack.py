@@ -115,7 +115,9 @@ async def start_stack(bootstrap: str, fresh: bool, config: StackConfig, say: Say
     # The demo's output is the point; service logs say only what needs attention.
     common: dict[str, Any] = {"kafka_bootstrap": bootstrap,
                               "log_level": os.environ.get("SILTA_LOG_LEVEL", "WARNING")}
-    store_url = os.environ.get("SILTA_STORE_URL", f"sqlite:///{state / 'timeline.sqlite3'}")
+    store_url = TimelineSettings(pseudonym_key=key).store_url if {
+        "SILTA_STORE_URL", "SILTA_STORE_URL_FILE"} & set(os.environ) else \
+        f"sqlite:///{state / 'timeline.sqlite3'}"
     api_token = secrets.token_urlsafe(24)
     http_tokens = {s.id: secrets.token_urlsafe(24) for s in spec.sources if s.format != "hl7v2"}
     ingest = IngestSettings(**common, pseudonym_key=key)

@@ -89,6 +89,12 @@ silta/port: operations
     items:
       - {key: {{ $v.pseudonymKey.key | quote }}, path: pseudonym-key}
 {{- end }}
+{{- if .svc.store }}
+- secret:
+    name: {{ $v.store.secret }}
+    items:
+      - {key: {{ $v.store.key | quote }}, path: store-url}
+{{- end }}
 {{- range .svc.secretFiles }}
 - secret:
     name: {{ .secret }}
