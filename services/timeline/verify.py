@@ -23,7 +23,9 @@ from contracts.events import ContractViolation, parse_event
 from contracts.timeline import TimelineEntry
 from services.deadletter import DeadLetter, from_deadletter
 from services.ingest.processor import RAW_REF
+from services.kafka.access import KafkaAccess
 from services.kafka.clients import Kafka
+from services.kafka.diagnosis import KafkaAccessError, diagnose
 from services.kafka.reading import read_topic
 from services.timeline.minimise import entry_id
 from services.timeline.policy import Policy
@@ -169,6 +171,12 @@ async def check_store(books: Books, timeline: Iterable[TimelineEntry],
 async def verify(bootstrap: Kafka, *, raw_topics: Sequence[str], events_topic: str,
                  timeline_topic: str, deadletter_topic: str, pseudonymiser: Pseudonymiser,
                  policy: Policy, store: TimelineStore | None = None) -> Books:
+    # A topic the principal may not read would look empty, and the books would show every
+    # record as lost: say which permission is missing instead.
+    need = KafkaAccess(read=(*raw_topics, events_topic, timeline_topic, deadletter_topic))
+    if (reason := await diagnose(bootstrap, need)) is not None:
+        raise KafkaAccessError(f"{reason} (verify needs a principal that reads them all, "
+                               "like `auditor` in deploy/acls.yaml)")
     raw = [r for topic in raw_topics for r in await read_topic(bootstrap, topic)]
     timeline = [TimelineEntry.model_validate_json(r.value)
                 for r in await read_topic(bootstrap, timeline_topic)]
