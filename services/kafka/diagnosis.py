@@ -28,6 +28,10 @@ from services.kafka.access import ACLS_HINT, KafkaAccess, access_problem, princi
 from services.kafka.clients import Kafka, client_options, connection
 from services.kafka.connection import KafkaConnection
 
+# The alerts a broker that requires client certificates (mutual TLS) answers a client
+# without one, or with one from a CA it does not trust.
+_CLIENT_CERTIFICATE_REFUSED = {"SSLV3_ALERT_BAD_CERTIFICATE", "TLSV13_ALERT_CERTIFICATE_REQUIRED",
+                               "TLSV1_ALERT_UNKNOWN_CA", "SSLV3_ALERT_CERTIFICATE_UNKNOWN"}
 NOTHING = KafkaAccess()  # a connection, and no permission beyond it
 
 
@@ -69,6 +73,10 @@ def explain(exc: BaseException, kafka: Kafka) -> str:
         trusted = conn.ssl_cafile or "the system's CA certificates"
         return (f"TLS: the certificate of {where} does not verify against "
                 f"SILTA_KAFKA_SSL_CAFILE ({trusted}): {exc.verify_message}")
+    if isinstance(exc, ssl.SSLError) and exc.reason in _CLIENT_CERTIFICATE_REFUSED:
+        given = conn.ssl_certfile or "not set"
+        return (f"{where} requires a client certificate it trusts ({exc.reason}): check "
+                f"SILTA_KAFKA_SSL_CERTFILE ({given}) and SILTA_KAFKA_SSL_KEYFILE")
     if isinstance(exc, ssl.SSLError):
         return (f"TLS with {where} failed ({exc.reason}): check SILTA_KAFKA_SECURITY_PROTOCOL "
                 "and the SILTA_KAFKA_SSL_* settings")
