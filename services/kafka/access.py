@@ -10,11 +10,12 @@ answer is in deploy/acls.yaml's words, naming the principal, never a secret.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka.errors import KafkaConnectionError
+from aiokafka.errors import KafkaConnectionError, KafkaError
 from aiokafka.protocol.api import Request, RequestStruct, Response
 from aiokafka.protocol.coordination import FindCoordinatorRequest
 from aiokafka.protocol.types import Array, Boolean, Int16, Int32, Schema, String
@@ -85,14 +86,19 @@ async def access_problem(send: Send, conn: KafkaConnection, access: KafkaAccess)
     return None
 
 
-async def client_access_problem(client: Any, conn: KafkaConnection,
-                                access: KafkaAccess) -> str | None:
+async def client_access_problem(client: Any, conn: KafkaConnection, access: KafkaAccess,
+                                timeout: float = 3.0) -> str | None:
     """`access_problem` asked on a started aiokafka client's own connections: no new login
-    per question (readiness probes ask every few seconds)."""
-    node = client.get_random_node()
-    if node is None:
-        raise KafkaConnectionError("no broker known to the client")
-    return await access_problem(lambda request: client.send(node, request), conn, access)
+    per question (readiness probes ask every few seconds). No answer is a problem too."""
+    try:
+        async with asyncio.timeout(timeout):
+            node = client.get_random_node()
+            if node is None:
+                raise KafkaConnectionError("no broker known to the client")
+            return await access_problem(lambda request: client.send(node, request), conn,
+                                        access)
+    except (KafkaError, OSError, TimeoutError) as exc:
+        return f"no answer from the brokers ({type(exc).__name__})"
 
 
 # Metadata v8 (KIP-430: authorized operations), which aiokafka does not define. Brokers
