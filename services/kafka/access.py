@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka.errors import KafkaConnectionError, KafkaError
+from aiokafka.errors import IncompatibleBrokerVersion, KafkaConnectionError, KafkaError
 from aiokafka.protocol.api import Request, RequestStruct, Response
 from aiokafka.protocol.coordination import FindCoordinatorRequest
 from aiokafka.protocol.types import Array, Boolean, Int16, Int32, Schema, String
@@ -60,17 +60,19 @@ async def access_problem(send: Send, conn: KafkaConnection, access: KafkaAccess)
     authenticated connection and returns the response."""
     missing: list[str] = []
     denied: dict[str, list[str]] = {}  # "write topic" -> names
-    if access.topics:
-        response = await send(_AuthorizedMetadata(access.topics))
-        for code, topic, _internal, _partitions, allowed in response.topics:
-            if code == _UNKNOWN_TOPIC:
-                missing.append(topic)
-                continue
-            verbs = [verb for verb, operation in (("read", _READ), ("write", _WRITE))
-                     if topic in getattr(access, verb)
-                     and (code == _TOPIC_DENIED or not allowed >> operation & 1)]
-            if verbs:
-                denied.setdefault(f"{' and '.join(verbs)} topic", []).append(topic)
+    try:
+        topics = (await send(_AuthorizedMetadata(access.topics))).topics if access.topics else []
+    except (IncompatibleBrokerVersion, NotImplementedError):
+        topics = []  # a broker older than Kafka 2.3 cannot say; working will tell
+    for code, topic, _internal, _partitions, allowed in topics:
+        if code == _UNKNOWN_TOPIC:
+            missing.append(topic)
+            continue
+        verbs = [verb for verb, operation in (("read", _READ), ("write", _WRITE))
+                 if topic in getattr(access, verb)
+                 and (code == _TOPIC_DENIED or not allowed >> operation & 1)]
+        if verbs:
+            denied.setdefault(f"{' and '.join(verbs)} topic", []).append(topic)
     for kind, names, code, what in ((_GROUP, access.groups, _GROUP_DENIED, "consumer group"),
                                     (_TRANSACTION, access.transactional_ids,
                                      _TRANSACTIONAL_ID_DENIED, "transactional id")):
