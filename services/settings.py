@@ -30,11 +30,13 @@ _CONFIG = SettingsConfigDict(env_prefix="SILTA_", extra="ignore", frozen=True,
 
 
 class SecretFiles(PydanticBaseSettingsSource):
-    """Every secret setting can come from a mounted file: `SILTA_<NAME>_FILE` holds the
-    path, e.g. `SILTA_KAFKA_SASL_PASSWORD_FILE=/run/secrets/kafka-password`; one trailing
-    newline is dropped; a map of secrets (per-source tokens) is a JSON object in its file.
-    Setting both `SILTA_<NAME>` and `SILTA_<NAME>_FILE` is an error. A setting that
-    declares its own `<name>_file` field (the pseudonym key) reads it itself."""
+    """Every secret setting, and every URL setting (`*_url`: a URL can hold a password,
+    `SILTA_STORE_URL=postgresql://user:password@host/db`), can come from a mounted file:
+    `SILTA_<NAME>_FILE` holds the path, e.g.
+    `SILTA_KAFKA_SASL_PASSWORD_FILE=/run/secrets/kafka-password`; one trailing newline is
+    dropped; a map of secrets (per-source tokens) is a JSON object in its file. Setting both
+    `SILTA_<NAME>` and `SILTA_<NAME>_FILE` is an error. A setting that declares its own
+    `<name>_file` field (the pseudonym key) reads it itself."""
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False  # unused: __call__ reads every field at once
@@ -42,10 +44,8 @@ class SecretFiles(PydanticBaseSettingsSource):
     def __call__(self) -> dict[str, Any]:
         fields = self.settings_cls.model_fields
         values: dict[str, Any] = {}
-        for name, field in fields.items():
-            secret_map = _is_secret_map(field.annotation)
-            if not (_is_secret(field.annotation) or secret_map) or f"{name}_file" in fields:
-                continue
+        for name in file_settings(self.settings_cls):
+            secret_map = _is_secret_map(fields[name].annotation)
             variable = f"SILTA_{name.upper()}"
             path = os.environ.get(f"{variable}_FILE")
             if path is None:
@@ -64,6 +64,14 @@ class SecretFiles(PydanticBaseSettingsSource):
             except ValueError:
                 raise ConfigError(f"{variable}_FILE {path}: not a JSON object") from None
         return values
+
+
+def file_settings(settings_cls: type[BaseSettings]) -> list[str]:
+    """The fields that also read `SILTA_<NAME>_FILE` (see SecretFiles)."""
+    fields = settings_cls.model_fields
+    return [name for name, field in fields.items() if f"{name}_file" not in fields and (
+        _is_secret(field.annotation) or _is_secret_map(field.annotation)
+        or name.endswith("_url"))]
 
 
 def _is_secret_map(annotation: Any) -> bool:

@@ -1,8 +1,10 @@
 """The local broker secured as a production cluster is: TLS with SASL/SCRAM on the client
-listener, the StandardAuthorizer, and one SCRAM user per principal.
+listener, a second listener for mutual TLS (a client certificate required), the
+StandardAuthorizer, and one SCRAM user and one client certificate per principal.
 
-The CA and the broker's certificate are made when the broker is first started (trustme)
-and live in its run folder with the generated passwords; nothing here is ever committed.
+The CA, the broker's certificate and the principals' client certificates (CN = the
+principal's name) are made when the broker is first started (trustme) and live in its run
+folder with the generated passwords; nothing here is ever committed.
 SCRAM users are written into the KRaft metadata when the storage is formatted
 (`StorageTool format --add-scram`), so they exist before the broker first answers; the
 passwords pass on that command line once, acceptable for a loopback broker only.
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from deploy.local.broker import _HERE, LocalKafka, LocalKafkaError
+from deploy.local.broker import _HERE, LocalKafka, LocalKafkaError, free_port
 from services.kafka.connection import KafkaConnection, SaslMechanism
 
 SECURE_TEMPLATE = _HERE / "server-secure.properties"
@@ -42,6 +44,26 @@ class SecureLocalKafka(LocalKafka):
     @property
     def connection(self) -> KafkaConnection:
         return self.client(SUPERUSER)
+
+    @property
+    def mtls_bootstrap(self) -> str:
+        """The mutual-TLS listener: the port is chosen once per run folder."""
+        path = self.tls_dir / "mtls-port"
+        if not path.exists():
+            self.tls_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(str(free_port(self.host)))
+        return f"{self.host}:{path.read_text().strip()}"
+
+    def mtls_client(self, principal: str) -> KafkaConnection:
+        """How `principal` connects with its client certificate instead of a password."""
+        cert, key = self._client_files(principal)
+        if not cert.exists():
+            raise LocalKafkaError(f"no client certificate for {principal!r} on this broker")
+        return KafkaConnection(self.mtls_bootstrap, "SSL", ssl_cafile=self.cafile,
+                               ssl_certfile=cert, ssl_keyfile=key)
+
+    def _client_files(self, principal: str) -> tuple[Path, Path]:
+        return self.tls_dir / f"{principal}.pem", self.tls_dir / f"{principal}.key"
 
     def client(self, principal: str, password: str | None = None) -> KafkaConnection:
         """How `principal` connects (with its own password unless one is given)."""
@@ -80,6 +102,7 @@ class SecureLocalKafka(LocalKafka):
         self._make_certificates()
         secure = SECURE_TEMPLATE.read_text().format(
             host=self.host, port=self.port, controller_port=controller_port,
+            mtls_port=self.mtls_bootstrap.rpartition(":")[2],
             mechanism=MECHANISM, mechanism_lower=MECHANISM.lower(), superuser=SUPERUSER,
             superuser_password=self._passwords()[SUPERUSER], tls_dir=self.tls_dir)
         return super()._server_properties(controller_port, data_dir) + "\n" + secure
@@ -124,6 +147,11 @@ class SecureLocalKafka(LocalKafka):
         self.cafile.write_bytes(ca.cert_pem.bytes())
         _write_private(self.tls_dir / "broker.pem",
                        pkcs8.decode() + "".join(p.bytes().decode() for p in cert.cert_chain_pems))
+        for principal in self.principals:
+            client = ca.issue_cert(f"{principal}.clients.silta.test", common_name=principal)
+            cert_file, key_file = self._client_files(principal)
+            client.cert_chain_pems[0].write_to_path(str(cert_file))
+            _write_private(key_file, client.private_key_pem.bytes().decode())
 
 
 def local_broker(port: int, run_dir: Path | None) -> LocalKafka:

@@ -54,12 +54,12 @@ def build_app(settings: ApiSettings | None = None) -> FastAPI:
         finally:
             await store.close()
 
-    async def ready() -> list[str]:
-        return [] if await store.ping() else ["timeline store unreachable"]
+    async def ready() -> str | None:
+        return None if await store.ping() else "timeline store unreachable"
 
     app = new_app(
         title="Silta timeline API", description=DESCRIPTION, version=VERSION, metrics=metrics,
-        ready=ready, lifespan=lifespan,
+        ready_checks=[ready], lifespan=lifespan,
         tags=[{"name": "timeline", "description": "Pseudonymised timelines (scope "
                "`timeline:read`)."},
               {"name": "audit", "description": "The audit log (scope `audit:read`)."},

@@ -37,6 +37,10 @@ class TokenGrant(BaseModel):
 
 class ApiSettings(SiltaSettings):
     api_port: int = Field(8080, ge=1, le=65535, description="HTTP port of the query API")
+    api_ops_port: int | None = Field(
+        None, ge=1, le=65535, description="a plain-HTTP port serving only /health, /ready "
+        "and /metrics, for probes and Prometheus when the API's port speaks TLS (the image "
+        "sets 9090)")
     store_url: str = Field(TimelineSettings.model_fields["store_url"].default,
                            description="sqlite:///path or postgresql://user:pass@host/db")
     api_tokens: SecretStr = Field(

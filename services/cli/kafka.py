@@ -47,6 +47,9 @@ def up(port: Port = 9092, run_dir: RunDir = None, timeout: float = 90.0, secure:
     for path in broker.write_client_files(secure):
         typer.echo(f"wrote {path}")
     typer.echo(f"e.g. env $(cat {secure}/ingest.env) silta serve ingest", err=True)
+    typer.echo(f"mutual TLS instead of SCRAM: SILTA_KAFKA_SECURITY_PROTOCOL=SSL on "
+               f"{broker.mtls_bootstrap}, client certificates {broker.tls_dir}/<principal>.pem "
+               "and .key (CN = principal)", err=True)
 
 
 def _start(broker: LocalKafka, timeout: float) -> None:

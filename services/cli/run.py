@@ -41,7 +41,7 @@ def run(
 async def _main(bootstrap: str, fresh: bool, config: StackConfig, demo: bool, clients: int,
                 seed: int, exit_after_demo: bool, started: float) -> None:
     say = typer.echo
-    stack = await start_stack(bootstrap, fresh, config, say)
+    stack = await start_stack(bootstrap, fresh, config, say, demo=demo)
     finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     serving = asyncio.ensure_future(serve(stack, finished if exit_after_demo else None))
     try:
@@ -73,4 +73,6 @@ def _endpoints(stack: Stack, say: Callable[[str], None]) -> None:
         + ", ".join(f"{source}={token}" for source, token in stack.http_tokens.items()))
     say(f"  MLLP (HL7 v2)  127.0.0.1:{stack.mllp_port}")
     say("  health/metrics " + ", ".join(f"{name} {url}" for name, url in stack.endpoints.items()))
+    if stack.tls:
+        say(f"  TLS            from {', '.join(p + '_*' for p in stack.tls)}")
     say(f"  Kafka          {stack.bootstrap}   store: {stack.store_url}")

@@ -25,19 +25,24 @@ _SERVICES = {
     Service.http_ingest: ("services.gateways.http", "HttpIngestSettings", "http_ingest_port"),
     Service.api: ("services.api", "ApiSettings", "api_port"),
 }
-# Services whose HTTP port is their edge and so serves their TLS settings (`settings.tls`);
-# the MLLP gateway's TLS is on its MLLP listener, its HTTP port only answers probes.
-_TLS_EDGES = {Service.http_ingest, Service.api}
+# Services whose HTTP port is their edge: it serves their TLS settings (`settings.tls`), and
+# a separate plain-HTTP operations port (this settings field) may serve the probes. The
+# others' HTTP port serves only /health, /ready and /metrics already, and in plain HTTP
+# (the MLLP gateway's TLS is on its MLLP listener).
+_EDGES = {Service.http_ingest: "http_ingest_ops_port", Service.api: "api_ops_port"}
 
 
-def _app_and_port(service: Service) -> tuple[Any, int, dict[str, Any]]:
-    """The app, its port and uvicorn's TLS options (checked before the app is built)."""
+def servers(service: Service, host: str, port: int | None = None) -> list[Any]:
+    """The service's uvicorn servers; its TLS files are checked before the app is built."""
+    from services.serving import service_servers
+
     # Imported on demand: starting one service should not import the others.
     package, settings_class, port_field = _SERVICES[service]
     settings = getattr(import_module(f"{package}.settings"), settings_class)()
-    tls = settings.tls.uvicorn_options() if service in _TLS_EDGES else {}
+    tls = settings.tls.uvicorn_options() if service in _EDGES else {}
+    ops_port = getattr(settings, _EDGES[service]) if service in _EDGES else None
     app = import_module(f"{package}.app").build_app(settings)
-    return app, int(getattr(settings, port_field)), tls
+    return service_servers(app, host, port or int(getattr(settings, port_field)), tls, ops_port)
 
 
 def serve(
@@ -45,11 +50,9 @@ def serve(
     host: Annotated[str, typer.Option(envvar="SILTA_HTTP_HOST")] = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="HTTP port; default from settings")] = None,
 ) -> None:
-    """Run a service with its /health, /ready and /metrics endpoints until SIGTERM/Ctrl-C."""
-    import uvicorn
+    """Run a service with its /health, /ready and /metrics endpoints until SIGTERM/Ctrl-C
+    (also on its plain-HTTP operations port, when the HTTP gateway or the API has one)."""
+    from services.serving import run
 
-    app, default_port, tls = _app_and_port(service)
-    uvicorn.Server(uvicorn.Config(app, host=host, port=port or default_port, log_config=None,
-                                  access_log=False, lifespan="on",
-                                  http=getattr(getattr(app, "state", None), "http_protocol", "auto"),
-                                  **tls)).run()
+    if not run(servers(service, host, port)):
+        raise typer.Exit(1)

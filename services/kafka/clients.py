@@ -14,8 +14,9 @@ from services.kafka.connection import KafkaConnection
 if TYPE_CHECKING:
     from aiokafka import AIOKafkaClient, AIOKafkaConsumer, AIOKafkaProducer
     from aiokafka.admin import AIOKafkaAdminClient
-    from faststream.kafka import KafkaBroker
     from faststream.security import BaseSecurity
+
+    from services.kafka.broker import SiltaKafkaBroker
 
 Kafka = KafkaConnection | str
 
@@ -80,8 +81,8 @@ def broker_security(kafka: Kafka) -> BaseSecurity | None:
                 ssl_context=context, use_ssl=conn.uses_tls)
 
 
-def new_broker(kafka: Kafka, **options: Any) -> KafkaBroker:
-    """A FastStream KafkaBroker (services/kafka/broker.py: its failed start is explained)."""
+def new_broker(kafka: Kafka, **options: Any) -> SiltaKafkaBroker:
+    """A FastStream KafkaBroker that starts once Kafka lets it (services/kafka/broker.py)."""
     from services.kafka.broker import SiltaKafkaBroker
 
     return SiltaKafkaBroker(connection(kafka), **options)

@@ -2,15 +2,15 @@
 
 aiokafka's clients log the cause of a failed bootstrap and then raise a bare "unable to
 bootstrap", and its consumers log a refused topic instead of raising. `diagnose` opens one
-connection itself so it sees the real cause (TLS verification, SASL, refused topic) and
-says which setting or permission is wrong. It never includes a secret.
+connection itself so it sees the real cause (TLS verification, SASL, a permission the
+service needs: services/kafka/access.py) and says which setting or permission is wrong.
+It never includes a secret.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Sequence
 from typing import NoReturn
 
 from aiokafka.conn import create_conn
@@ -21,23 +21,28 @@ from aiokafka.errors import (
     SaslAuthenticationFailed,
     TopicAuthorizationFailedError,
 )
-from aiokafka.protocol.metadata import MetadataRequest
 
 from contracts.errors import SiltaError
 from services.errors import ConfigError
+from services.kafka.access import ACLS_HINT, KafkaAccess, access_problem, principal
 from services.kafka.clients import Kafka, client_options, connection
 from services.kafka.connection import KafkaConnection
 
-ACLS_HINT = "grant it in deploy/acls.yaml and run `silta acls apply`"
+# The alerts a broker that requires client certificates (mutual TLS) answers a client
+# without one, or with one from a CA it does not trust.
+_CLIENT_CERTIFICATE_REFUSED = {"SSLV3_ALERT_BAD_CERTIFICATE", "TLSV13_ALERT_CERTIFICATE_REQUIRED",
+                               "TLSV1_ALERT_UNKNOWN_CA", "SSLV3_ALERT_CERTIFICATE_UNKNOWN"}
+NOTHING = KafkaAccess()  # a connection, and no permission beyond it
 
 
 class KafkaAccessError(SiltaError, ConnectionError):
     """Kafka cannot be used as configured; the message names the setting or permission."""
 
 
-async def diagnose(kafka: Kafka, topics: Sequence[str] = (), timeout: float = 10.0) -> str | None:
-    """None when the first bootstrap server accepts our TLS and SASL settings and lets us
-    describe each of `topics`; otherwise the reason."""
+async def diagnose(kafka: Kafka, access: KafkaAccess = NOTHING,
+                   timeout: float = 10.0) -> str | None:
+    """None when the first bootstrap server accepts our TLS and SASL settings and grants
+    `access`; otherwise the reason."""
     conn = connection(kafka)
     try:
         options = client_options(conn)
@@ -46,26 +51,15 @@ async def diagnose(kafka: Kafka, topics: Sequence[str] = (), timeout: float = 10
     del options["bootstrap_servers"]
     host, _, port = conn.bootstrap.split(",")[0].strip().rpartition(":")
     try:
-        link = await asyncio.wait_for(
-            create_conn(host, int(port), request_timeout_ms=int(timeout * 1000), **options),
-            timeout)
+        async with asyncio.timeout(timeout):
+            link = await create_conn(host, int(port), request_timeout_ms=int(timeout * 1000),
+                                     **options)
+            try:
+                return await access_problem(link.send, conn, access)
+            finally:
+                link.close()
     except Exception as exc:
         return explain(exc, conn)
-    try:
-        if topics:
-            # A diagnosis must never create the topic it asks about (auto-create clusters).
-            response = await link.send(MetadataRequest(list(topics),
-                                                       allow_auto_topic_creation=False))
-            refused = [topic for code, topic, *_ in response.topics
-                       if code == TopicAuthorizationFailedError.errno]
-            if refused:
-                return (f"User:{conn.sasl_username or 'ANONYMOUS'} may not use topic "
-                        f"{', '.join(refused)} on {conn.bootstrap}: {ACLS_HINT}")
-    except Exception as exc:
-        return explain(exc, conn)
-    finally:
-        link.close()
-    return None
 
 
 def explain(exc: BaseException, kafka: Kafka) -> str:
@@ -79,6 +73,10 @@ def explain(exc: BaseException, kafka: Kafka) -> str:
         trusted = conn.ssl_cafile or "the system's CA certificates"
         return (f"TLS: the certificate of {where} does not verify against "
                 f"SILTA_KAFKA_SSL_CAFILE ({trusted}): {exc.verify_message}")
+    if isinstance(exc, ssl.SSLError) and exc.reason in _CLIENT_CERTIFICATE_REFUSED:
+        given = conn.ssl_certfile or "not set"
+        return (f"{where} requires a client certificate it trusts ({exc.reason}): check "
+                f"SILTA_KAFKA_SSL_CERTFILE ({given}) and SILTA_KAFKA_SSL_KEYFILE")
     if isinstance(exc, ssl.SSLError):
         return (f"TLS with {where} failed ({exc.reason}): check SILTA_KAFKA_SECURITY_PROTOCOL "
                 "and the SILTA_KAFKA_SSL_* settings")
@@ -87,11 +85,11 @@ def explain(exc: BaseException, kafka: Kafka) -> str:
                 f"{conn.sasl_username}: check SILTA_KAFKA_SASL_USERNAME and "
                 "SILTA_KAFKA_SASL_PASSWORD")
     if isinstance(exc, ClusterAuthorizationFailedError):
-        return (f"User:{conn.sasl_username or 'ANONYMOUS'} may not do this on the cluster at "
+        return (f"{principal(conn)} may not do this on the cluster at "
                 f"{where} (it needs a cluster permission, e.g. Describe and Alter for ACLs): "
                 f"{ACLS_HINT}")
     if isinstance(exc, TopicAuthorizationFailedError):
-        return f"User:{conn.sasl_username or 'ANONYMOUS'} may not use that topic: {ACLS_HINT}"
+        return f"{principal(conn)} may not use that topic: {ACLS_HINT}"
     if isinstance(exc, OSError | TimeoutError | KafkaError):
         return (f"no Kafka broker answers at {where} (SILTA_KAFKA_BOOTSTRAP, "
                 f"SILTA_KAFKA_SECURITY_PROTOCOL={conn.security_protocol}): "

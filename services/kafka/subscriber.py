@@ -9,20 +9,20 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from aiokafka import TopicPartition
 from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
 
+from services.kafka.broker import SiltaKafkaBroker
 from services.kafka.clients import new_broker
 from services.kafka.stage import Processor, TransactionalSettings, TransactionalStage
 from services.kafka.transactions import PartitionProducers
 
 if TYPE_CHECKING:
-    from faststream.kafka import KafkaBroker
-
     from services.observability.metrics import ServiceMetrics
 
 
-def service_broker(settings: TransactionalSettings) -> KafkaBroker:
+def service_broker(settings: TransactionalSettings) -> SiltaKafkaBroker:
     """The service's FastStream broker. Topics are never auto-created: FastStream would
     make a missing one with one partition, and per-client order would silently degrade."""
     return new_broker(settings.kafka, allow_auto_create_topics=False,
@@ -36,7 +36,7 @@ async def raw_records(message: Any) -> None:
     return None
 
 
-def transactional_subscriber(broker: KafkaBroker, settings: TransactionalSettings,
+def transactional_subscriber(broker: SiltaKafkaBroker, settings: TransactionalSettings,
                              processor: Processor, metrics: ServiceMetrics, *topics: str,
                              title: str, description: str) -> TransactionalStage:
     """Subscribe `processor` to `topics`: each input partition's slice of a batch is
@@ -47,6 +47,8 @@ def transactional_subscriber(broker: KafkaBroker, settings: TransactionalSetting
         service=config.service, group_id=config.group_id,
         producers=PartitionProducers.on_kafka(settings.kafka, config.transactional_prefix),
         processor=processor, metrics=metrics)
+    # One input partition's id stands for all: the ACLs grant the prefix.
+    broker.uses_transactional_ids(stage.producers.transactional_id(TopicPartition(min(topics), 0)))
 
     # MANUAL: FastStream never commits offsets; they commit inside our transactions.
     @broker.subscriber(

@@ -2,8 +2,9 @@
 
 A local Kafka broker (unless SILTA_KAFKA_BOOTSTRAP names one), the topics, ingest,
 timeline with its SQLite store, the MLLP and HTTP gateways and the query API, each served
-by uvicorn in one event loop. A development pseudonym key and bearer tokens are made up
-when none are configured, and said so in the output.
+by uvicorn in one event loop (services/serving.py), with the TLS and operations-port
+settings of the environment as `silta serve` honours them. A development pseudonym key
+and bearer tokens are made up when none are configured, and said so in the output.
 """
 
 from __future__ import annotations
@@ -13,17 +14,15 @@ import contextlib
 import os
 import secrets
 import shutil
-import signal
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-
 from deploy.local.broker import LocalKafka, cache_root
 from services.api.app import build_app as api_app
 from services.api.settings import ApiSettings
+from services.errors import ConfigError
 from services.gateways.http.app import build_app as http_app
 from services.gateways.http.settings import HttpIngestSettings
 from services.gateways.mllp.app import build_app as mllp_app
@@ -31,19 +30,12 @@ from services.gateways.mllp.settings import MllpSettings
 from services.ingest.app import build_app as ingest_app
 from services.ingest.settings import IngestSettings
 from services.kafka.topics import TopicsFile, apply_topics, load_topics
+from services.serving import Server, serve_all, service_servers
 from services.settings import SiltaSettings
 from services.timeline.app import build_app as timeline_app
 from services.timeline.settings import TimelineSettings
 
 Say = Callable[[str], None]
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handling: the stack stops every server together."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
 
 
 @dataclass
@@ -66,8 +58,8 @@ class Stack:
     mllp_port: int
     store_url: str
     endpoints: dict[str, str]
-    servers: list[_Server] = field(default_factory=list)
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    tls: list[str] = field(default_factory=list)  # the settings prefixes of edges with TLS
+    servers: list[Server] = field(default_factory=list)
 
     def stop(self) -> None:
         for server in self.servers:
@@ -109,12 +101,11 @@ def local_broker(config: StackConfig, say: Say) -> Iterator[tuple[str, bool]]:
             broker.down()
 
 
-async def start_stack(bootstrap: str, fresh: bool, config: StackConfig, say: Say) -> Stack:
-    """Provision topics, then start every service; returns once they all listen."""
+async def start_stack(bootstrap: str, fresh: bool, config: StackConfig, say: Say,
+                      demo: bool = False) -> Stack:
+    """Provision topics, then build every service and its servers (`serve` runs them).
+    With `demo`, TLS settings are refused: the demo's senders speak plain HTTP and MLLP."""
     spec = load_topics(SiltaSettings())
-    report = await apply_topics(bootstrap, spec)
-    created = sum(c.action == "created" for c in report.changes)
-    say(f"[2/4] topics: {len(report.changes)} checked, {created} created")
     state = config.state_dir
     if fresh:  # a new broker has an empty log, so the store must start empty too
         for stale in state.glob("timeline.sqlite3*"):
@@ -124,7 +115,9 @@ async def start_stack(bootstrap: str, fresh: bool, config: StackConfig, say: Say
     # The demo's output is the point; service logs say only what needs attention.
     common: dict[str, Any] = {"kafka_bootstrap": bootstrap,
                               "log_level": os.environ.get("SILTA_LOG_LEVEL", "WARNING")}
-    store_url = os.environ.get("SILTA_STORE_URL", f"sqlite:///{state / 'timeline.sqlite3'}")
+    store_url = TimelineSettings(pseudonym_key=key).store_url if {
+        "SILTA_STORE_URL", "SILTA_STORE_URL_FILE"} & set(os.environ) else \
+        f"sqlite:///{state / 'timeline.sqlite3'}"
     api_token = secrets.token_urlsafe(24)
     http_tokens = {s.id: secrets.token_urlsafe(24) for s in spec.sources if s.format != "hl7v2"}
     ingest = IngestSettings(**common, pseudonym_key=key)
@@ -133,25 +126,37 @@ async def start_stack(bootstrap: str, fresh: bool, config: StackConfig, say: Say
     mllp = MllpSettings(**common)
     http = HttpIngestSettings(**common, http_tokens=http_tokens)
     api = ApiSettings(**common, store_url=store_url, api_tokens=_api_tokens(api_token))
-    apps: dict[str, tuple[Any, int]] = {
-        "ingest": (ingest_app(ingest), ingest.ingest_http_port),
-        "timeline": (timeline_app(timeline), timeline.timeline_http_port),
-        "mllp": (mllp_app(mllp), mllp.mllp_http_port),
-        "http-ingest": (http_app(http), http.http_ingest_port),
-        "api": (api_app(api), api.api_port),
+    tls = {name: edge.tls for name, edge in (("http-ingest", http), ("api", api), ("mllp", mllp))
+           if edge.tls.context() is not None}  # checks the files: one line naming a setting
+    if demo and tls:
+        raise ConfigError(f"--demo feeds the gateways in plain HTTP and MLLP, but "
+                          f"{', '.join(t.prefix + '_*' for t in tls.values())} set TLS: unset "
+                          "them, or run `silta run` without --demo")
+    report = await apply_topics(bootstrap, spec)
+    created = sum(c.action == "created" for c in report.changes)
+    say(f"[2/4] topics: {len(report.changes)} checked, {created} created")
+    apps: dict[str, tuple[Any, int, int | None]] = {
+        "ingest": (ingest_app(ingest), ingest.ingest_http_port, None),
+        "timeline": (timeline_app(timeline), timeline.timeline_http_port, None),
+        "mllp": (mllp_app(mllp), mllp.mllp_http_port, None),
+        "http-ingest": (http_app(http), http.http_ingest_port, http.http_ingest_ops_port),
+        "api": (api_app(api), api.api_port, api.api_ops_port),
     }
-    servers = [_Server(uvicorn.Config(app, host=config.host, port=port, log_config=None,
-                                      access_log=False, lifespan="on",
-                                      http=getattr(getattr(app, "state", None), "http_protocol", "auto")))
-               for app, port in apps.values()]
-    stack = Stack(
-        bootstrap=bootstrap, spec=spec, api_url=f"http://{config.host}:{api.api_port}",
-        api_token=api_token, http_url=f"http://{config.host}:{http.http_ingest_port}",
-        http_tokens=http_tokens, mllp_port=mllp.mllp_port, store_url=store_url,
-        endpoints={name: f"http://{config.host}:{port}" for name, (_, port) in apps.items()},
+    servers = [server for name, (app, port, ops_port) in apps.items()
+               for server in service_servers(app, config.host, port,
+                                             tls[name].uvicorn_options() if name in tls else {},
+                                             ops_port)]
+    # MLLP's TLS is on its MLLP port; an operations port is plain HTTP.
+    scheme = {name: "https" if name in tls and name != "mllp" else "http" for name in apps}
+    return Stack(
+        bootstrap=bootstrap, spec=spec, api_url=f"{scheme['api']}://{config.host}:{api.api_port}",
+        api_token=api_token, http_url=f"{scheme['http-ingest']}://{config.host}:"
+        f"{http.http_ingest_port}", http_tokens=http_tokens, mllp_port=mllp.mllp_port,
+        store_url=store_url, tls=sorted(t.prefix for t in tls.values()),
+        endpoints={name: f"http://{config.host}:{ops}" if ops else
+                   f"{scheme[name]}://{config.host}:{port}" for name, (_, port, ops) in apps.items()},
         servers=servers,
     )
-    return stack
 
 
 def _api_tokens(token: str) -> str:
@@ -163,27 +168,15 @@ def _api_tokens(token: str) -> str:
 
 async def serve(stack: Stack, until: asyncio.Future[None] | None = None) -> None:
     """Run every server until SIGINT/SIGTERM (or `until` resolves), then stop them all."""
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stack.stop)
-    stack.tasks = [asyncio.ensure_future(server.serve()) for server in stack.servers]
-    if until is not None:
-        until.add_done_callback(lambda _: stack.stop())
-    try:
-        await asyncio.gather(*stack.tasks, return_exceptions=True)
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
+    await serve_all(stack.servers, until)
 
 
 async def wait_started(stack: Stack, timeout: float = 60.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not all(server.started for server in stack.servers):
-        # uvicorn ends serve() (or exits) when a port is taken or a lifespan fails.
-        if any(task.done() for task in stack.tasks) or loop.time() > deadline:
+        # Every server is told to exit when one ends: a port taken, a lifespan that failed.
+        if any(server.should_exit for server in stack.servers) or loop.time() > deadline:
             stack.stop()
             raise RuntimeError("a service did not start (is a port in use?); see the log above")
         await asyncio.sleep(0.1)

@@ -1,8 +1,10 @@
-"""The HTTP side of a FastStream service: /health, /ready and /metrics.
+"""The HTTP side of a FastStream service: /health, /ready and /metrics
+(services/observability/operations.py) and nothing else.
 
-/health answers while the process serves requests; /ready only when the broker answers a
-ping and the service's own checks pass (e.g. state rebuilt, store reachable), so a
-platform can hold traffic back and restart what is stuck.
+/ready passes only when the service's broker is running and answers (until then it says
+which Kafka setting or permission keeps it from starting: services/kafka/broker.py) and the
+service's own checks pass (e.g. state rebuilt, store reachable), so a platform can hold
+traffic back and restart what is stuck.
 """
 
 from __future__ import annotations
@@ -12,56 +14,30 @@ import contextlib
 import io
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import orjson
-from faststream.asgi import AsgiFastStream, AsgiResponse, get
-from faststream.kafka import KafkaBroker
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from faststream.asgi import AsgiFastStream
 
+from services.kafka.broker import SiltaKafkaBroker
 from services.logging import get_logger
 from services.observability.metrics import ServiceMetrics
-
-ReadyCheck = Callable[[], Awaitable[str | None]]  # None when ready, else the reason
-
-
-def readiness_body(reasons: Sequence[str]) -> bytes:
-    """JSON even when a reason quotes a path or a setting's value."""
-    if not reasons:
-        return b'{"status":"ready"}'
-    return orjson.dumps({"status": "not ready", "reasons": list(reasons)})
+from services.observability.operations import PATHS, Operations, ReadyCheck, operations_app
 
 
 def service_app(
-    broker: KafkaBroker,
+    broker: SiltaKafkaBroker,
     metrics: ServiceMetrics,
     ready_checks: Sequence[ReadyCheck] = (),
     **app_kwargs: Any,
 ) -> AsgiFastStream:
-    @get(include_in_schema=False)
-    async def health(scope: Any) -> AsgiResponse:
-        return AsgiResponse(b'{"status":"ok"}', 200, headers={"content-type": "application/json"})
-
-    @get(include_in_schema=False)
-    async def ready(scope: Any) -> AsgiResponse:
-        reasons = [] if await broker.ping(timeout=3.0) else ["kafka broker does not answer"]
-        for check in ready_checks:
-            if (reason := await check()) is not None:
-                reasons.append(reason)
-        return AsgiResponse(readiness_body(reasons), 503 if reasons else 200,
-                            headers={"content-type": "application/json"})
-
-    @get(include_in_schema=False)
-    async def prometheus(scope: Any) -> AsgiResponse:
-        return AsgiResponse(generate_latest(metrics.registry), 200,
-                            headers={"content-type": CONTENT_TYPE_LATEST})
-
+    operations = operations_app(Operations(metrics.registry, [broker.not_ready, *ready_checks]))
     app = AsgiFastStream(
         broker, logger=logging.getLogger("silta.faststream"),
-        asgi_routes=[("/health", health), ("/ready", ready), ("/metrics", prometheus)],
+        asgi_routes=[(path, operations) for path in PATHS],
         **app_kwargs,
     )
+
     async def install_task_dump() -> None:
         _install_task_dump(metrics.service)
 

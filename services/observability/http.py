@@ -6,36 +6,30 @@ ingest gateway).
   validation may be an identity code someone tried, so only its location is named.
 - Prometheus request metrics labelled by the route template, never the raw path (paths
   hold pseudonyms and would make the label set unbounded), in a registry per app.
-- `/health`, `/ready` and `/metrics`, unauthenticated, for the platform.
+- `/health`, `/ready` and `/metrics`, unauthenticated, for the platform
+  (services/observability/operations.py); `app.state.operations` holds what they report,
+  for a separate plain-HTTP operations port.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.logging import get_logger
+from services.observability.operations import Operations, ReadyCheck, operations_router
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
-
-ReadyCheck = Callable[[], Awaitable[list[str]]]  # reasons why not ready; empty when ready
-
 
 # --- errors ------------------------------------------------------------------------------
 
@@ -240,58 +234,19 @@ class RequestMetricsMiddleware:
                 time.perf_counter() - started)
 
 
-# --- operations endpoints ----------------------------------------------------------------
-
-
-class Health(BaseModel):
-    status: Literal["ok"] = "ok"
-
-
-class Readiness(BaseModel):
-    status: Literal["ready", "not ready"]
-    reasons: list[str] = Field(default_factory=list, description="why not ready")
-
-
-def operations_router(metrics: HttpMetrics, ready: ReadyCheck) -> APIRouter:
-    router = APIRouter(tags=["operations"])
-
-    @router.get("/health", summary="Liveness", response_model=Health,
-                description="Answers while the process serves requests. No authentication.",
-                responses={200: {"description": "Alive."}})
-    async def health() -> Health:
-        return Health()
-
-    @router.get("/ready", summary="Readiness", response_model=Readiness,
-                description="200 when the backing services answer, else 503 with the reasons. "
-                            "No authentication.",
-                responses={200: {"description": "Ready."},
-                           503: {"model": Readiness, "description": "Not ready."}})
-    async def readiness() -> Response:
-        reasons = await ready()
-        body = Readiness(status="not ready" if reasons else "ready", reasons=reasons)
-        return JSONResponse(body.model_dump(), 503 if reasons else 200)
-
-    @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse,
-                description="Prometheus text exposition. No authentication.",
-                responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
-                                 "description": "Metrics."}})
-    async def prometheus() -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-    return router
-
-
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def new_app(*, title: str, description: str, version: str, metrics: HttpMetrics,
-            ready: ReadyCheck, lifespan: Lifespan,
+            ready_checks: Sequence[ReadyCheck], lifespan: Lifespan,
             tags: list[dict[str, str]]) -> FastAPI:
     """A FastAPI app with Silta's errors, request metrics and operations endpoints."""
+    operations = Operations(metrics.registry, ready_checks)
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
                   openapi_tags=[*tags, {"name": "operations",
                                         "description": "Health, readiness and metrics."}])
     install_errors(app)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
-    app.include_router(operations_router(metrics, ready))
+    app.include_router(operations_router(operations))
+    app.state.operations = operations
     return app

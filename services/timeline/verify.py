@@ -22,6 +22,8 @@ from contracts.events import ContractViolation, parse_event
 from contracts.timeline import TimelineEntry
 from services.deadletter import DeadLetter, from_deadletter
 from services.ingest.processor import RAW_REF
+from services.kafka.access import KafkaAccess
+from services.kafka.diagnosis import KafkaAccessError, diagnose
 from services.kafka.reading import read_topic
 from services.kafka.topics import load_topics
 from services.pseudonyms import Pseudonymiser
@@ -181,8 +183,15 @@ async def check_store(books: Books, timeline: Iterable[TimelineEntry],
 async def verify(settings: TimelineSettings, store: TimelineStore | None = None) -> Books:
     """The books of the topics `settings` name (every source's raw topic, events,
     timeline, dead letters), and of `store` when given."""
-    raw = [r for source in load_topics(settings).sources
-           for r in await read_topic(settings.kafka, source.topic)]
+    raw_topics = [source.topic for source in load_topics(settings).sources]
+    # A topic the principal may not read would look empty, and the books would show every
+    # record as lost: say which permission is missing instead.
+    need = KafkaAccess(read=(*raw_topics, settings.events_topic, settings.timeline_topic,
+                             settings.deadletter_topic))
+    if (reason := await diagnose(settings.kafka, need)) is not None:
+        raise KafkaAccessError(f"{reason} (verify needs a principal that reads them all, "
+                               "like `auditor` in deploy/acls.yaml)")
+    raw = [r for topic in raw_topics for r in await read_topic(settings.kafka, topic)]
     timeline = [TimelineEntry.model_validate_json(r.value)
                 for r in await read_topic(settings.kafka, settings.timeline_topic)]
     books = balance(raw=raw, events=await read_topic(settings.kafka, settings.events_topic),

@@ -26,7 +26,7 @@ COMPOSE = DEPLOY / "compose.yaml"
 HELM_VERSION = "v4.3.2"  # .ci/run installs this one
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
-# The chart rendered three ways, so every branch of the templates is validated.
+# The chart rendered several ways, so every branch of the templates is validated.
 CHART_VARIANTS: dict[str, list[str]] = {
     "defaults": [],
     "plaintext": ["--set", "kafka.securityProtocol=PLAINTEXT", "--set",
@@ -40,6 +40,15 @@ CHART_VARIANTS: dict[str, list[str]] = {
              "--set", "services.ingest.secretFiles[1].setting=SILTA_KAFKA_SSL_KEYFILE",
              "--set", "services.ingest.secretFiles[1].secret=silta-ingest-tls",
              "--set", "services.ingest.secretFiles[1].key=tls.key"],
+    "edge-tls": [*(arg for n, (setting, key) in enumerate(
+        [("CERTFILE", "tls.crt"), ("KEYFILE", "tls.key"), ("CLIENT_CAFILE", "ca.crt")])
+        for arg in ("--set", f"services.api.secretFiles[{n + 1}].setting=SILTA_API_TLS_{setting}",
+                    "--set", f"services.api.secretFiles[{n + 1}].secret=silta-api-tls",
+                    "--set", f"services.api.secretFiles[{n + 1}].key={key}")),
+                 "--set", "services.api.secretFiles[0].setting=SILTA_API_TOKENS_FILE",
+                 "--set", "services.api.secretFiles[0].secret=silta-api-tokens",
+                 "--set", "services.api.secretFiles[0].key=tokens",
+                 "--set", "services.mllp.service.type=LoadBalancer"],
 }
 
 

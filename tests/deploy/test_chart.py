@@ -13,6 +13,7 @@ from typing import Any, get_args
 import kubernetes_validate
 import pytest
 
+from services.cli import serve
 from services.cli.serve import Service
 from services.kafka.connection import SaslMechanism, SecurityProtocol
 from services.settings import PseudonymSettings
@@ -31,6 +32,7 @@ from tests.deploy.conftest import (
 # The oldest Kubernetes the chart declares (Chart.yaml kubeVersion) and the newest schemas.
 K8S_VERSIONS = ["1.27.0", kubernetes_validate.latest_version()]
 SERVICES = {"ingest", "timeline", "mllp", "http-ingest", "api"}
+DATA_PORTS = {"http-ingest": {"http": 8080}, "api": {"http": 8080}, "mllp": {"mllp": 2575}}
 SECRETS_DIR = "/var/run/secrets/silta"
 
 
@@ -81,11 +83,42 @@ def test_one_deployment_per_service_probed_on_health_and_ready(
     for deployment in deployments:
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
         ports = {port["name"]: port["containerPort"] for port in container["ports"]}
-        assert ports["http"] == 8080  # the image's port for every service (Containerfile)
-        assert container["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
-        assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
+        service = container["args"][0]
+        assert ports == {"ops": 9090, **DATA_PORTS.get(service, {})}, service
+        assert container["livenessProbe"]["httpGet"] == {"path": "/health", "port": "ops"}
+        assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "ops"}
         assert container["resources"]["requests"]["cpu"]
         assert container["resources"]["limits"]["memory"]
+
+
+def test_the_probed_ports_are_the_ones_the_image_serves(image_env: dict[str, str]) -> None:
+    """9090 is every service's plain-HTTP operations port in the image, 8080 the HTTP
+    gateway's and the API's own (services/cli/serve.py reads these settings)."""
+    for service in SERVICES:
+        *_, port_field = serve._SERVICES[Service(service)]
+        operations = serve._EDGES.get(Service(service), port_field)
+        assert image_env[f"SILTA_{operations.upper()}"] == "9090", service
+        if service in DATA_PORTS and service != "mllp":
+            assert image_env[f"SILTA_{port_field.upper()}"] == "8080", service
+
+
+def test_tls_at_the_edge_leaves_the_probes_on_the_operations_port(
+        rendered: dict[str, list[dict[str, Any]]]) -> None:
+    """Client certificates required on the API's port: a kubelet holds none, so its probes
+    must not go there; a LoadBalancer for MLLP senders exposes MLLP only."""
+    docs = rendered["edge-tls"]
+    api = _pod(docs, "api")
+    (container,) = api["containers"]
+    env = _env(container)
+    assert secret_source(api, container, env["SILTA_API_TLS_CLIENT_CAFILE"]) == (
+        "silta-api-tls", "ca.crt")
+    assert container["readinessProbe"]["httpGet"]["port"] == "ops"
+    assert "scheme" not in container["readinessProbe"]["httpGet"]  # plain HTTP
+    services = {s["metadata"]["name"]: s["spec"] for s in of_kind(docs, "Service")}
+    assert services["silta-mllp"]["type"] == "LoadBalancer"
+    assert [p["name"] for p in services["silta-mllp"]["ports"]] == ["mllp"]
+    assert {spec["type"] for name, spec in services.items() if name.endswith("-ops")} == {
+        "ClusterIP"}
 
 
 def test_every_deployment_has_a_disruption_budget_over_its_own_pods(
@@ -175,7 +208,8 @@ def test_service_monitor_scrapes_metrics_of_every_service(
     assert len(selected) == len(SERVICES)
     for service in selected:
         port = {p["name"]: p for p in service["spec"]["ports"]}[endpoint["port"]]
-        assert port["targetPort"] == "http"
+        assert port["targetPort"] == "ops"
+        assert service["spec"]["type"] == "ClusterIP"
     assert not of_kind(rendered["plaintext"], "ServiceMonitor")
 
 

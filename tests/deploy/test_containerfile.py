@@ -10,8 +10,9 @@ from pathlib import Path
 
 from tests.deploy.conftest import CONTAINERFILE, DEPLOY, REPO, containerfile, run, tool
 
-SERVICE_PORTS = ["SILTA_INGEST_HTTP_PORT", "SILTA_TIMELINE_HTTP_PORT", "SILTA_MLLP_HTTP_PORT",
-                 "SILTA_HTTP_INGEST_PORT", "SILTA_API_PORT"]
+# Every service's plain-HTTP operations port (/health, /ready, /metrics): one number.
+OPERATIONS_PORTS = ["SILTA_INGEST_HTTP_PORT", "SILTA_TIMELINE_HTTP_PORT", "SILTA_MLLP_HTTP_PORT",
+                    "SILTA_HTTP_INGEST_OPS_PORT", "SILTA_API_OPS_PORT"]
 
 
 def _hadolint(path: Path) -> list[dict[str, object]]:
@@ -55,9 +56,12 @@ def test_healthcheck_probes_health_on_the_port_every_service_serves(
         image_env: dict[str, str]) -> None:
     (healthcheck,) = [value for instruction, value in _final_stage()
                       if instruction == "HEALTHCHECK"]
-    assert "http://127.0.0.1:8080/health" in healthcheck
-    assert {image_env[name] for name in SERVICE_PORTS} == {"8080"}
+    assert "http://127.0.0.1:9090/health" in healthcheck  # plain HTTP, whatever TLS is on
+    assert {image_env[name] for name in OPERATIONS_PORTS} == {"9090"}
     assert image_env["SILTA_HTTP_HOST"] == "0.0.0.0"
+    exposed = [value for instruction, value in _final_stage() if instruction == "EXPOSE"]
+    assert set(" ".join(exposed).split()) == {"9090", image_env["SILTA_API_PORT"],
+                                              image_env["SILTA_HTTP_INGEST_PORT"], "2575"}
 
 
 def test_no_dev_dependencies_and_only_package_sources_copied() -> None:

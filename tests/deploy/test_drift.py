@@ -20,14 +20,14 @@ from typing import Any
 import pytest
 import trustme
 import typer.main
-from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
 from services.api.settings import ApiSettings
 from services.cli import serve
 from services.cli.main import app
 from services.cli.topics import TopicsSettings
-from services.settings import PseudonymSettings, SiltaSettings
+from services.settings import PseudonymSettings, SiltaSettings, file_settings
+from services.tls import ServerTls
 from tests.deploy.conftest import (
     CHART_VARIANTS,
     DEPLOY,
@@ -57,19 +57,14 @@ def settings_class(target: Target) -> type[BaseSettings]:
 
 def accepted(target: Target) -> set[str]:
     """Every SILTA_* name the target reads."""
-    fields = settings_class(target).model_fields
-    names = {f"SILTA_{name.upper()}" for name in fields}
-    names |= {f"SILTA_{name.upper()}_FILE" for name, field in fields.items()
-              if _is_secret(field.annotation) and f"{name}_file" not in fields}
+    cls = settings_class(target)
+    names = {f"SILTA_{name.upper()}" for name in cls.model_fields}
+    names |= {f"SILTA_{name.upper()}_FILE" for name in file_settings(cls)}
     return names | _cli_envvars(target)
 
 
 def unknown(target: Target, names: set[str]) -> set[str]:
     return {name for name in names if name.startswith("SILTA_")} - accepted(target)
-
-
-def _is_secret(annotation: Any) -> bool:
-    return annotation is SecretStr or SecretStr in getattr(annotation, "__args__", ())
 
 
 def _cli_envvars(target: Target) -> set[str]:
@@ -161,8 +156,9 @@ SAMPLE_SECRETS = {  # (Secret or compose secret, key) -> content, shaped like th
     ("api-tokens", ""): json.dumps({_TOKEN: {"actor": "evaluator:test", "scopes": ["audit:read"]}}),
     ("silta-http-tokens", "tokens"): json.dumps({"social-cis": _TOKEN}),
     ("postgres-password", ""): "pw",
+    ("store-url", ""): "postgresql://silta:pw@postgres:5432/silta",
 }
-COMPOSE_VARIABLES = {"POSTGRES_PASSWORD": "pw", "SILTA_HTTP_TOKENS": json.dumps({"social-cis": _TOKEN})}
+COMPOSE_VARIABLES = {"SILTA_HTTP_TOKENS": json.dumps({"social-cis": _TOKEN})}
 
 
 def _sample(secret: str, key: str, pems: dict[tuple[str, str], str]) -> str:
@@ -175,9 +171,13 @@ def _pems() -> dict[tuple[str, str], str]:
     """A throwaway CA and client certificate, for the settings that load PEM files."""
     ca = trustme.CA()
     client = ca.issue_cert("ingest.silta.test")
+    server = ca.issue_cert("api.silta.test")
     return {("silta-kafka-ca", "ca.crt"): ca.cert_pem.bytes().decode(),
             ("silta-ingest-tls", "tls.crt"): client.cert_chain_pems[0].bytes().decode(),
-            ("silta-ingest-tls", "tls.key"): client.private_key_pem.bytes().decode()}
+            ("silta-ingest-tls", "tls.key"): client.private_key_pem.bytes().decode(),
+            ("silta-api-tls", "tls.crt"): server.cert_chain_pems[0].bytes().decode(),
+            ("silta-api-tls", "tls.key"): server.private_key_pem.bytes().decode(),
+            ("silta-api-tls", "ca.crt"): ca.cert_pem.bytes().decode()}
 
 
 def _load(target: Target, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> BaseSettings:
@@ -193,6 +193,8 @@ def _load(target: Target, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) 
         settings.pseudonymiser()
     if isinstance(settings, ApiSettings):
         assert settings.grants()
+    if isinstance(tls := getattr(settings, "tls", None), ServerTls):
+        tls.context()
     return settings
 
 

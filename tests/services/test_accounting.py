@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,10 @@ from typer.testing import CliRunner
 from services.cli.main import app as cli
 from services.deadletter import from_deadletter
 from services.ingest.app import build_app as ingest_app
+from services.kafka.clients import Kafka, connection
+from services.kafka.diagnosis import KafkaAccessError
 from services.pseudonyms import Pseudonymiser
+from services.settings import SiltaSettings
 from services.timeline.app import build_app as timeline_app
 from services.timeline.policy import Policy
 from services.timeline.store import open_store
@@ -27,6 +31,7 @@ from tests.services.test_pipeline import HETU, running, send, store_count
 from tests.support.hostile import hostile_batch
 from tests.support.messages import DATA, expected_timeline, person_messages
 from tests.support.pipeline import (
+    PipelineKafka,
     TopicTail,
     ingest_settings,
     make_topics,
@@ -34,6 +39,7 @@ from tests.support.pipeline import (
     timeline_settings,
     wait_for,
 )
+from tests.support.processes import settings_env
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -122,28 +128,47 @@ def test_balance_finds_what_vanished() -> None:
 
 
 async def test_silta_timeline_verify_reports_balanced_books_and_a_gap(
-        kafka_bootstrap: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    topics = await make_topics(kafka_bootstrap, tmp_path)
+        pipeline_kafka: PipelineKafka, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the secured broker verify runs as the auditor principal, the only one (besides the
+    broker's own) that may read every topic the books balance over."""
+    kafka = pipeline_kafka
+    topics = await make_topics(kafka.as_("admin"), tmp_path)
+    await kafka.grant(topics)
     store_url = f"sqlite:///{tmp_path}/t.sqlite3"
-    settings = timeline_settings(kafka_bootstrap, topics, store_url)
+    settings = timeline_settings(kafka.as_("timeline"), topics, store_url)
     messages = person_messages(HETU)
     expected = expected_timeline(messages, topics)
-    await send(kafka_bootstrap, topics, messages)
-    async with running(ingest_app(ingest_settings(kafka_bootstrap, topics)),
+    await send(kafka.as_("operator"), topics, messages)
+    async with running(ingest_app(ingest_settings(kafka.as_("ingest"), topics)),
                        timeline_app(settings)):
-        await read_all(kafka_bootstrap, topics.timeline, expected=len(expected.entry_ids))
+        await read_all(kafka.as_("evaluator"), topics.timeline, expected=len(expected.entry_ids))
         await store_count(store_url, len(expected.entry_ids))
-    for name in ("kafka_bootstrap", "topics_file", "events_topic", "timeline_topic",
-                 "deadletter_topic", "store_url"):
+    for name in ("topics_file", "events_topic", "timeline_topic", "deadletter_topic", "store_url"):
         monkeypatch.setenv(f"SILTA_{name.upper()}", str(getattr(settings, name)))
     monkeypatch.setenv("SILTA_PSEUDONYM_KEY", topics.key)
+    _kafka_env(monkeypatch, kafka.as_("auditor"))
     runner = CliRunner()
     ok = await asyncio.to_thread(runner.invoke, cli, ["timeline", "verify"])
     assert ok.exit_code == 0, ok.output
     assert ok.stdout.strip().endswith("balanced") and HETU not in ok.stdout
     # A record nobody processed (ingest is stopped) is a gap the books must show.
-    await send(kafka_bootstrap, topics, messages[:1])
+    await send(kafka.as_("operator"), topics, messages[:1])
     gap = await asyncio.to_thread(runner.invoke, cli, ["timeline", "verify", "--json"])
     assert gap.exit_code == 1
     summary = json.loads(gap.stdout)
     assert (summary["raw_unaccounted"], summary["balanced"]) == (1, False)
+    if kafka.secure is not None:  # the operator may not read the events or the timeline
+        _kafka_env(monkeypatch, kafka.as_("operator"))
+        refused = await asyncio.to_thread(runner.invoke, cli, ["timeline", "verify"])
+        assert isinstance(refused.exception, KafkaAccessError), refused.output
+        assert str(refused.exception).startswith(
+            f"User:operator may not read topic {topics.events}, {topics.timeline} on ")
+        assert "`auditor` in deploy/acls.yaml" in str(refused.exception)
+
+
+def _kafka_env(monkeypatch: pytest.MonkeyPatch, kafka: Kafka) -> None:
+    for name in [n for n in os.environ if n.startswith("SILTA_KAFKA_")]:
+        monkeypatch.delenv(name)
+    for name, value in settings_env(SiltaSettings(**connection(kafka).as_settings())).items():
+        if name.startswith("SILTA_KAFKA_"):
+            monkeypatch.setenv(name, value)

@@ -253,8 +253,13 @@ async def test_poison_messages_are_dead_lettered_while_the_rest_flows(
 
 
 async def test_redrive_after_a_fix_reaches_the_timeline_exactly_once(
-        kafka_bootstrap: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    topics = await make_topics(kafka_bootstrap, tmp_path)
+        pipeline_kafka: PipelineKafka, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the secured broker the operator triages and redrives: it may read dead letters and
+    write raw topics, nothing more."""
+    kafka = pipeline_kafka
+    topics = await make_topics(kafka.as_("admin"), tmp_path)
+    await kafka.grant(topics)
+    operator = kafka.as_("operator")
     messages = person_messages(HETU)
     expected = expected_timeline(messages, topics)
     social = [m for m in messages if m.fmt == "social"]
@@ -266,21 +271,21 @@ async def test_redrive_after_a_fix_reaches_the_timeline_exactly_once(
 
     monkeypatch.setattr("services.ingest.processor.translator",
                         lambda fmt: broken if fmt == "social" else translator(fmt))
-    await send(kafka_bootstrap, topics, messages)
+    await send(operator, topics, messages)
     store_url = f"sqlite:///{tmp_path}/t.sqlite3"
-    ingest, timeline = ingest_settings(kafka_bootstrap, topics), timeline_settings(
-        kafka_bootstrap, topics, store_url)
+    ingest, timeline = ingest_settings(kafka.as_("ingest"), topics), timeline_settings(
+        kafka.as_("timeline"), topics, store_url)
     async with running(ingest_app(ingest), timeline_app(timeline)):
-        await read_all(kafka_bootstrap, topics.deadletter, expected=len(social))
-    letters = await read_deadletters(kafka_bootstrap, topics.deadletter, Filter(code="social.bug"))
+        await read_all(operator, topics.deadletter, expected=len(social))
+    letters = await read_deadletters(operator, topics.deadletter, Filter(code="social.bug"))
     assert len(letters) == len(social)
 
     monkeypatch.setattr("services.ingest.processor.translator", translator)  # the fix ships
     assert translator("social") is real
-    await redrive(kafka_bootstrap, letters)
-    await redrive(kafka_bootstrap, letters)  # an operator's accidental second redrive
+    await redrive(operator, letters)
+    await redrive(operator, letters)  # an operator's accidental second redrive
     async with running(ingest_app(ingest), timeline_app(timeline)):
-        records = await read_all(kafka_bootstrap, topics.timeline,
+        records = await read_all(kafka.as_("evaluator"), topics.timeline,
                                  expected=len(expected.entry_ids), settle=3)
     ids = [e.entry_id for e in entries_of(records)]
     assert len(ids) == len(set(ids)) and set(ids) == expected.entry_ids

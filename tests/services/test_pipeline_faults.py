@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from contracts.timeline import TimelineEntry
+from services.kafka.clients import Kafka
 from services.simulate import SimConfig, generate
 from tests.services.test_pipeline import assert_sequences, send
 from tests.support.messages import SourceMessage, expected_timeline, from_simulation
 from tests.support.pipeline import (
+    PipelineKafka,
     PipelineTopics,
     TopicTail,
     ingest_settings,
@@ -34,7 +36,7 @@ def traffic(topics: PipelineTopics, clients: int, seed: int) -> list[SourceMessa
     return from_simulation(generate(SimConfig(clients=clients, seed=seed, sources=sources)))
 
 
-async def send_under_load(bootstrap: str, topics: PipelineTopics,
+async def send_under_load(bootstrap: Kafka, topics: PipelineTopics,
                           messages: list[SourceMessage], slices: int = 12) -> None:
     """Keep producing while the services run, so crashes land mid-stream."""
     size = -(-len(messages) // slices)
@@ -69,18 +71,24 @@ def rate(records: list) -> float:
 
 
 async def test_kill_9_mid_stream_loses_nothing_and_duplicates_nothing(
-        kafka_bootstrap: str, tmp_path: Path) -> None:
-    topics = await make_topics(kafka_bootstrap, tmp_path)
+        pipeline_kafka: PipelineKafka, tmp_path: Path) -> None:
+    """On the secured broker too: each process as its own principal, its transactional ids
+    and groups under ACLs, fenced and taken over after the kill like on the plain one."""
+    kafka = pipeline_kafka
+    topics = await make_topics(kafka.as_("admin"), tmp_path)
+    await kafka.grant(topics)
     messages = traffic(topics, clients=120, seed=11)
     expected = expected_timeline(messages, topics).entry_ids
     store = f"sqlite:///{tmp_path}/timeline.sqlite3"
-    ingest = ServiceProcess("ingest", ingest_settings(kafka_bootstrap, topics), tmp_path, "ingest")
-    timeline = ServiceProcess("timeline", timeline_settings(kafka_bootstrap, topics, store),
+    ingest = ServiceProcess("ingest", ingest_settings(kafka.as_("ingest"), topics), tmp_path,
+                            "ingest")
+    timeline = ServiceProcess("timeline", timeline_settings(kafka.as_("timeline"), topics, store),
                               tmp_path, "timeline")
-    async with TopicTail(kafka_bootstrap, topics.timeline) as tail:
+    async with TopicTail(kafka.as_("evaluator"), topics.timeline) as tail:
         ingest.start()
         timeline.start()
-        producing = asyncio.ensure_future(send_under_load(kafka_bootstrap, topics, messages))
+        producing = asyncio.ensure_future(send_under_load(kafka.as_("operator"), topics,
+                                                          messages))
         try:
             await tail.until(len(expected) // 4)
             before_kill = rate(tail.records)

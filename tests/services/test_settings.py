@@ -116,3 +116,49 @@ def test_per_source_tokens_come_from_a_json_file(tmp_path: Path,
     tokens.write_text("social-cis=tok-Qm31")
     with pytest.raises(ConfigError, match=r"SILTA_HTTP_TOKENS_FILE .*not a JSON object"):
         HttpIngestSettings()
+
+
+STORE_URL = "postgresql://silta:store-pw-Hh73@db.example:5432/silta"
+
+
+def _store_settings() -> list[type[SiltaSettings]]:
+    from services.api.settings import ApiSettings
+    from services.cli.evaluate import EvaluateSettings
+    from services.cli.export import ExportSettings
+
+    return [TimelineSettings, ApiSettings, ExportSettings, EvaluateSettings]
+
+
+@pytest.mark.parametrize("settings_class", _store_settings(), ids=lambda c: c.__name__)
+def test_the_store_url_comes_from_a_file_and_is_masked(
+        settings_class: type[SiltaSettings], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its password is a secret inside a setting that is not one: the URL has a _FILE form."""
+    from services.errors import ConfigError
+
+    (tmp_path / "store-url").write_text(STORE_URL + "\n")
+    monkeypatch.setenv("SILTA_STORE_URL_FILE", str(tmp_path / "store-url"))
+    monkeypatch.setenv("SILTA_PSEUDONYM_KEY", KEY)
+    settings = settings_class()
+    assert settings.store_url == STORE_URL  # type: ignore[attr-defined]
+    dumped = json.dumps(settings.redacted(), default=str) + repr(settings)
+    assert "store-pw-Hh73" not in dumped and "db.example:5432" in dumped
+    monkeypatch.setenv("SILTA_STORE_URL", STORE_URL)
+    with pytest.raises(ConfigError, match="set SILTA_STORE_URL or SILTA_STORE_URL_FILE, not both"):
+        settings_class()
+
+
+async def test_the_api_opens_the_store_its_url_file_names(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from services.api.app import build_app
+    from services.api.settings import ApiSettings
+
+    url = f"sqlite:///{tmp_path}/t.sqlite3"
+    monkeypatch.setenv("SILTA_STORE_URL_FILE", str(tmp_path / "store-url"))
+    (tmp_path / "store-url").write_text(url)
+    app = build_app(ApiSettings(log_json=True))
+    async with app.router.lifespan_context(app):
+        pass
+    out = capsys.readouterr()
+    assert f'"store_url": "{url}"' in out.out + out.err  # the start-up log line
+    assert (tmp_path / "t.sqlite3").exists()

@@ -20,7 +20,7 @@ from services.kafka.acls import AclsFile, apply_acls
 from services.kafka.clients import Kafka, connection, new_consumer, new_producer
 from services.kafka.reading import partitions_of
 from services.kafka.topics import TopicsFile, apply_topics, load_topics
-from services.settings import SiltaSettings
+from services.settings import DEFAULT_TOPICS_FILE, SiltaSettings
 from services.timeline.settings import TimelineSettings
 from tests.support.broker import SecureBroker
 
@@ -218,12 +218,15 @@ class PipelineKafka:
 
 
 def _with_test_names(spec: AclsFile, topics: PipelineTopics) -> AclsFile:
-    """`spec` plus each grant again under this test's names (raw topics keep theirs)."""
+    """`spec` plus each grant again under this test's names: a grant on the demo source's
+    raw topic also covers the test's raw topic of the same format."""
     suffix = topics.suffix
     renamed = {"silta.events.v1": topics.events, "silta.timeline.v1": topics.timeline,
                "silta.deadletter.v1": topics.deadletter, "silta-ingest": f"ingest-{suffix}",
                "silta-ingest.*": f"ingest-{suffix}*", "silta-timeline": f"timeline-{suffix}",
-               "silta-timeline.*": f"timeline-{suffix}*", "silta-timeline-store": f"store-{suffix}"}
+               "silta-timeline.*": f"timeline-{suffix}*", "silta-timeline-store": f"store-{suffix}",
+               **{source.topic: topics.raw(source.format)
+                  for source in load_topics(SiltaSettings(topics_file=DEFAULT_TOPICS_FILE)).sources}}
     principals = {}
     for name, principal in spec.principals.items():
         update = {grant: [*values, *(renamed[v] for v in values if v in renamed)]

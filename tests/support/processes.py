@@ -25,11 +25,15 @@ def settings_env(settings: BaseSettings) -> dict[str, str]:
         if isinstance(value, SecretStr):
             value = value.get_secret_value()
         elif isinstance(value, list | dict):
-            value = json.dumps(value)
+            value = json.dumps(value, default=_plain)
         elif isinstance(value, bool):
             value = "true" if value else "false"
         env[f"SILTA_{name.upper()}"] = str(value)
     return env
+
+
+def _plain(value: object) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
 
 
 class ServiceProcess:

@@ -35,6 +35,9 @@ def build_app(settings: HttpIngestSettings | None = None) -> FastAPI:
     spec = load_topics(settings)
     sources = http_sources(spec, settings.http_sources)
     tokens = SourceTokens(settings.http_tokens, [s.id for s in spec.sources])
+    # A Kafka file setting (CA, client certificate, key) that cannot be loaded stops the
+    # gateway here, as it stops ingest and timeline: no retry makes a missing file appear.
+    settings.kafka.ssl_context()
     producer = RawProducer(settings)
     metrics = HttpMetrics("http-ingest")
     gateway = Gateway(settings, sources, spec, tokens, producer, IngestMetrics(metrics.registry))
@@ -51,11 +54,11 @@ def build_app(settings: HttpIngestSettings | None = None) -> FastAPI:
         finally:
             await producer.stop()
 
-    async def ready() -> list[str]:
+    async def ready() -> str | None:
         return await producer.readiness(sorted(s.topic for s in sources.values()))
 
     app = new_app(title="Silta HTTP ingest gateway", description=DESCRIPTION, version=VERSION,
-                  metrics=metrics, ready=ready, lifespan=lifespan,
+                  metrics=metrics, ready_checks=[ready], lifespan=lifespan,
                   tags=[{"name": "ingest", "description": "Source records in."}])
     app.include_router(ingest_router(gateway))
     app.add_middleware(FramingGuard)

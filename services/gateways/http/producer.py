@@ -19,6 +19,7 @@ from aiokafka.structs import RecordMetadata
 from services.gateways.http.errors import BrokerUnavailable, RecordTooLarge
 from services.gateways.http.settings import HttpIngestSettings
 from services.gateways.raw import RawRecord
+from services.kafka.access import KafkaAccess, client_access_problem
 from services.kafka.clients import new_producer
 from services.kafka.diagnosis import diagnose
 from services.logging import get_logger
@@ -102,17 +103,15 @@ class RawProducer:
         except KafkaError as exc:
             raise BrokerUnavailable(f"Kafka refused the record: {type(exc).__name__}") from exc
 
-    async def readiness(self, topics: list[str]) -> list[str]:
+    async def readiness(self, topics: list[str]) -> str | None:
+        """None when connected and allowed to write `topics`, else why not."""
+        kafka = self._settings.kafka
         producer = self._producer
         if producer is None:
             # aiokafka only says it could not bootstrap; a connection of our own shows why
-            # (wrong password, CA, key file) in terms of the settings, never a secret.
-            reason = await diagnose(self._settings.kafka, timeout=3.0)
-            return [f"kafka producer not connected: {reason}" if reason else
-                    "kafka producer not connected"]
-        try:
-            metadata = await asyncio.wait_for(producer.client.fetch_all_metadata(), 3.0)
-        except (KafkaError, OSError, TimeoutError):
-            return ["kafka brokers do not answer"]
-        return [f"raw topic {topic} does not exist" for topic in topics
-                if topic not in metadata.topics()]
+            # (wrong password, CA, no broker) in terms of the settings, never a secret.
+            reason = await diagnose(kafka, timeout=3.0)
+            return f"kafka: not connected: {reason or 'connecting'}"
+        reason = await client_access_problem(producer.client, kafka,
+                                             KafkaAccess(write=tuple(topics)))
+        return None if reason is None else f"kafka: {reason}"

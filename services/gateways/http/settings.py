@@ -20,6 +20,10 @@ MIB = 1024 * 1024
 
 class HttpIngestSettings(SiltaSettings):
     http_ingest_port: int = Field(8090, ge=1, le=65535, description="HTTP port of the gateway")
+    http_ingest_ops_port: int | None = Field(
+        None, ge=1, le=65535, description="a plain-HTTP port serving only /health, /ready "
+        "and /metrics, for probes and Prometheus when the gateway's port speaks TLS (the "
+        "image sets 9090)")
     http_tokens: dict[str, SecretStr] = Field(
         default_factory=dict, description='JSON {"<source id>": "<bearer token>"}')
     http_sources: list[str] | None = Field(

@@ -31,6 +31,7 @@ from services.gateways.mllp.errors import MessageRejected, Refusal, StoreUnavail
 from services.gateways.mllp.header import BYTES_CHARSET
 from services.gateways.mllp.settings import MllpSettings
 from services.gateways.raw import RawRecord
+from services.kafka.access import KafkaAccess, client_access_problem
 from services.kafka.clients import new_producer
 from services.kafka.diagnosis import diagnose
 from services.kafka.topics import SourceSpec
@@ -109,22 +110,20 @@ class RawSink:
             raise _unavailable(f"Kafka did not take the record ({type(exc).__name__})") from exc
 
     async def check(self, *topics: str) -> str | None:
-        """Readiness: None when the broker answers and knows the raw topic (and `topics`),
-        else why not."""
+        """Readiness: None when the broker answers and lets the gateway write the raw topic
+        (and `topics`), else why not."""
+        kafka = self._settings.kafka
+        reason: str | None
         try:
             producer = await self._ensure()
-            metadata = await asyncio.wait_for(producer.client.fetch_all_metadata(), 3.0)
         except StoreUnavailable:
             # The producer's error is only its type; a connection of our own names the
             # setting that is wrong (never a secret).
-            reason = await diagnose(self._settings.kafka, timeout=3.0)
-            return f"kafka: {reason or self._last_error}"
-        except (KafkaError, OSError, TimeoutError) as exc:
-            return f"kafka: no metadata answer ({type(exc).__name__})"
-        missing = [t for t in (self.topic, *topics) if t not in metadata.topics()]
-        if missing:
-            return f"kafka: topic {missing[0]} does not exist (run `silta topics apply`)"
-        return None
+            reason = await diagnose(kafka, timeout=3.0) or self._last_error
+        else:
+            reason = await client_access_problem(producer.client, kafka,
+                                                 KafkaAccess(write=(self.topic, *topics)))
+        return None if reason is None else f"kafka: {reason}"
 
     async def stop(self) -> None:
         if self._connecting is not None:

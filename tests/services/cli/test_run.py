@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from deploy.local.broker import free_port
+from services.errors import ConfigError
+from services.local.stack import StackConfig, serve, start_stack, wait_started
+from tests.support.tls import Pki, make_pki
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+pytestmark = pytest.mark.kafka
 
 
+@pytest.mark.slow
 def test_demo_prints_one_clients_unified_timeline(kafka_bootstrap: str, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SILTA_")}
     env.update({
@@ -34,3 +40,42 @@ def test_demo_prints_one_clients_unified_timeline(kafka_bootstrap: str, tmp_path
     assert "token:" in out and "first unified timeline" in out
     assert not re.search(r"\d{6}[-+A-FU-Y]9\d\d[0-9A-Y]", out + done.stderr), "identity code"
     assert "Traceback" not in done.stderr
+
+
+TLS_EDGES = ("API", "HTTP")
+
+
+def _stack_env(monkeypatch: pytest.MonkeyPatch, pki: Pki) -> dict[str, int]:
+    ports = {name: free_port() for name in ("API_PORT", "API_OPS_PORT", "HTTP_INGEST_PORT",
+                                            "MLLP_PORT", "MLLP_HTTP_PORT", "INGEST_HTTP_PORT",
+                                            "TIMELINE_HTTP_PORT")}
+    for name, port in ports.items():
+        monkeypatch.setenv(f"SILTA_{name}", str(port))
+    for edge in TLS_EDGES:
+        monkeypatch.setenv(f"SILTA_{edge}_TLS_CERTFILE", str(pki.server_cert))
+        monkeypatch.setenv(f"SILTA_{edge}_TLS_KEYFILE", str(pki.server_key))
+    return ports
+
+
+async def test_run_serves_the_tls_its_settings_ask_for(
+        kafka_bootstrap: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pki = make_pki(tmp_path / "pki")
+    ports = _stack_env(monkeypatch, pki)
+    config = StackConfig(state_dir=tmp_path / "state")
+    with pytest.raises(ConfigError, match=r"SILTA_HTTP_TLS_\*, SILTA_API_TLS_\* set TLS"):
+        await start_stack(kafka_bootstrap, False, config, lambda _: None, demo=True)
+    stack = await start_stack(kafka_bootstrap, False, config, lambda _: None)
+    serving = asyncio.ensure_future(serve(stack))
+    try:
+        await wait_started(stack)
+        assert stack.api_url == f"https://127.0.0.1:{ports['API_PORT']}"
+        assert stack.endpoints["api"] == f"http://127.0.0.1:{ports['API_OPS_PORT']}"
+        async with httpx.AsyncClient(verify=pki.client_context()) as client:
+            for url in (stack.api_url, stack.http_url):
+                assert (await client.get(f"{url}/health")).status_code == 200, url
+            assert (await client.get(f"{stack.endpoints['api']}/health")).status_code == 200
+            with pytest.raises(httpx.TransportError):
+                await client.get(f"http://127.0.0.1:{ports['API_PORT']}/health")
+    finally:
+        stack.stop()
+        await serving

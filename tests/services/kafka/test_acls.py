@@ -130,6 +130,13 @@ async def test_the_evaluator_reads_the_timeline_and_nothing_else(seeded: SecureB
     assert not await can_write(evaluator, TIMELINE)
 
 
+async def test_the_auditor_reads_what_verify_balances_and_writes_nothing(
+        seeded: SecureBroker) -> None:
+    auditor = seeded.as_("auditor")
+    assert [t for t in SEEDER if not await can_read(auditor, t)] == []
+    assert [t for t in (RAW[0], EVENTS, TIMELINE) if await can_write(auditor, t)] == []
+
+
 @pytest.mark.parametrize("source", [s.id for s in SPEC.sources])
 async def test_a_vendor_writes_only_its_own_raw_topic(seeded: SecureBroker, source: str) -> None:
     vendor = seeded.as_(f"vendor-{source}")

@@ -14,19 +14,20 @@ from typer.testing import CliRunner
 from deploy.local.broker import free_port
 from services.cli.main import app
 from services.gateways.mllp import build_server
-from services.ingest.app import build_app as ingest_app
-from services.kafka.diagnosis import KafkaAccessError, diagnose
+from services.kafka.access import KafkaAccess
+from services.kafka.diagnosis import diagnose
 from tests.services.gateways.http.support import Tokens, gateway, gateway_settings
 from tests.services.gateways.mllp.conftest import settings_for as mllp_settings
 from tests.support.broker import SecureBroker
-from tests.support.pipeline import ingest_settings, make_topics
+from tests.support.pipeline import make_topics
 
 WRONG = "not-the-password-4711"
 
 
 async def test_a_working_principal_has_nothing_to_report(secure_kafka: SecureBroker) -> None:
-    assert await diagnose(secure_kafka.as_("ingest"), topics=["silta.raw.social.social-cis.v1"]) \
-        is None
+    assert await diagnose(secure_kafka.as_("ingest"), KafkaAccess(
+        read=("silta.raw.social.social-cis.v1",), write=("silta.events.v1",),
+        groups=("silta-ingest",), transactional_ids=("silta-ingest.x.0",))) is None
 
 
 async def test_a_wrong_password_names_the_settings_not_the_secret(
@@ -57,7 +58,7 @@ async def test_a_missing_key_file_names_the_keyfile(secure_kafka: SecureBroker,
 
 async def test_a_missing_acl_names_the_principal_and_the_topic(secure_kafka: SecureBroker) -> None:
     reason = await diagnose(secure_kafka.as_("evaluator"),
-                            topics=["silta.timeline.v1", "silta.events.v1"])
+                            KafkaAccess(read=("silta.timeline.v1", "silta.events.v1")))
     assert reason is not None
     assert "User:evaluator" in reason and "silta.events.v1" in reason
     assert "silta.timeline.v1" not in reason and "deploy/acls.yaml" in reason
@@ -83,16 +84,6 @@ def test_acls_apply_explains_its_failure(secure_kafka: SecureBroker, monkeypatch
     assert result.exit_code != 0
     assert expected in str(result.exception)
     assert WRONG not in str(result.exception)
-
-
-async def test_a_service_that_cannot_authenticate_says_why_at_start(
-        secure_kafka: SecureBroker, tmp_path: Path) -> None:
-    topics = await make_topics(secure_kafka.kafka.connection, tmp_path)
-    settings = ingest_settings(secure_kafka.as_("ingest", password=WRONG), topics)
-    with pytest.raises(KafkaAccessError) as caught:
-        async with ingest_app(settings):
-            pass
-    assert "SILTA_KAFKA_SASL_PASSWORD" in str(caught.value) and WRONG not in str(caught.value)
 
 
 async def test_a_gateway_with_a_wrong_password_retries_without_a_hot_loop(

@@ -20,6 +20,11 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- end -}}
 
+{{/* Marks the Services of the operations ports, which the ServiceMonitor selects. */}}
+{{- define "silta.operationsLabel" -}}
+silta/port: operations
+{{- end -}}
+
 {{- define "silta.image" -}}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end -}}
@@ -83,6 +88,12 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
     name: {{ $v.pseudonymKey.secret }}
     items:
       - {key: {{ $v.pseudonymKey.key | quote }}, path: pseudonym-key}
+{{- end }}
+{{- if .svc.store }}
+- secret:
+    name: {{ $v.store.secret }}
+    items:
+      - {key: {{ $v.store.key | quote }}, path: store-url}
 {{- end }}
 {{- range .svc.secretFiles }}
 - secret:

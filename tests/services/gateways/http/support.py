@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from services.gateways.http.app import build_app
 from services.gateways.http.settings import HttpIngestSettings
+from services.kafka.clients import Kafka, connection
 from tests.support.pipeline import PipelineTopics
 
 DATA = Path(__file__).resolve().parents[3] / "data"
@@ -34,10 +35,10 @@ class Tokens:
         return {"http_tokens": {self.fhir_source: self.fhir, self.social_source: self.social}}
 
 
-def gateway_settings(bootstrap: str, topics: PipelineTopics, tokens: Tokens,
+def gateway_settings(kafka: Kafka, topics: PipelineTopics, tokens: Tokens,
                      **extra: Any) -> HttpIngestSettings:
     values: dict[str, Any] = {
-        "kafka_bootstrap": bootstrap, "topics_file": topics.topics_file, "log_json": True,
+        **connection(kafka).as_settings(), "topics_file": topics.topics_file, "log_json": True,
         "http_kafka_timeout_s": 10.0, **tokens.settings(), **extra,
     }
     return HttpIngestSettings(**values)

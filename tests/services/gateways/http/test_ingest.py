@@ -251,7 +251,7 @@ async def test_kafka_down_gives_503_with_retry_after(topics: PipelineTopics,
         ready = await client.get("/ready")
         assert ready.status_code == 503
         [reason] = ready.json()["reasons"]
-        assert reason.startswith("kafka producer not connected: no Kafka broker answers at "
+        assert reason.startswith("kafka: not connected: no Kafka broker answers at "
                                  f"{settings.kafka_bootstrap} (SILTA_KAFKA_BOOTSTRAP")
 
 
@@ -277,8 +277,9 @@ async def test_kafka_not_acknowledging_in_time_gives_503(kafka_bootstrap: str, t
         assert response.status_code == 503, response.text
         assert "retry-after" in response.headers
         ready = (await client.get("/ready")).json()
-        assert ready["reasons"] == [f"raw topic silta.raw.health.missing-{topics.suffix}.v1 "
-                                    "does not exist"]
+        assert ready["reasons"] == [f"kafka: topic silta.raw.health.missing-{topics.suffix}.v1 "
+                                    f"does not exist on {kafka_bootstrap} (run `silta topics "
+                                    "apply`)"]
 
 
 async def test_record_larger_than_the_topic_takes_is_413_not_503(

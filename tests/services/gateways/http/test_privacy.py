@@ -21,23 +21,25 @@ from tests.services.gateways.http.support import (
     gateway_settings,
     running,
 )
-from tests.support.pipeline import make_topics, read_all
+from tests.support.pipeline import PipelineKafka, make_topics, read_all
 
 
 async def test_no_identity_code_in_responses_logs_keys_or_headers(
-        kafka_bootstrap: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        pipeline_kafka: PipelineKafka, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         caplog: pytest.LogCaptureFixture) -> None:
+    """On the secured broker too, as the http-gateway principal (and no password logged)."""
     with logs_captured(capsys, caplog):
-        await _probe_everything(kafka_bootstrap, tmp_path, capsys, caplog)
+        await _probe_everything(pipeline_kafka, tmp_path, capsys, caplog)
 
 
-async def _probe_everything(kafka_bootstrap: str, tmp_path: Path,
+async def _probe_everything(kafka: PipelineKafka, tmp_path: Path,
                             capsys: pytest.CaptureFixture[str],
                             caplog: pytest.LogCaptureFixture) -> None:
-    topics = await make_topics(kafka_bootstrap, tmp_path, partitions=1)
+    topics = await make_topics(kafka.as_("admin"), tmp_path, partitions=1)
+    await kafka.grant(topics)
     tokens = Tokens(topics)
-    app = build_app(gateway_settings(kafka_bootstrap, topics, tokens, log_level="DEBUG",
-                                     http_max_body_bytes=64 * 1024))
+    app = build_app(gateway_settings(kafka.as_("http-gateway"), topics, tokens,
+                                     log_level="DEBUG", http_max_body_bytes=64 * 1024))
     hetu, other = HETUS[0], HETUS[1]
     bad_check = hetu[:-1] + ("A" if hetu[-1] != "A" else "B")
     encounter = orjson.loads(FHIR_ENCOUNTER)
@@ -76,11 +78,14 @@ async def _probe_everything(kafka_bootstrap: str, tmp_path: Path,
             seen += [response.text, str(response.headers)]
         for path in ("/health", "/ready", "/metrics", "/openapi.json"):
             seen.append((await client.get(path)).text)
-    records = [*await read_all(kafka_bootstrap, topics.raw("fhir"), expected=2, settle=0.5),
-               *await read_all(kafka_bootstrap, topics.raw("social"), expected=1, settle=0.5)]
+    operator = kafka.as_("operator")
+    records = [*await read_all(operator, topics.raw("fhir"), expected=2, settle=0.5),
+               *await read_all(operator, topics.raw("social"), expected=1, settle=0.5)]
     assert len(records) == 3
     assert [HETU_ANYWHERE.search(r.value.decode()) is not None for r in records] == [True] * 3
     seen += [repr(r.key) for r in records] + [repr(r.headers) for r in records]
     logged = capsys.readouterr()
     assert "ingest refused" in logged.err and "ingested" in logged.err
-    assert HETU_ANYWHERE.findall("\n".join([*seen, logged.out, logged.err, caplog.text])) == []
+    everything = "\n".join([*seen, logged.out, logged.err, caplog.text])
+    assert HETU_ANYWHERE.findall(everything) == []
+    assert [p for p in kafka.passwords if p in everything] == []
