@@ -1,0 +1,172 @@
+"""The dashboard's numbers: every indicator of services/evaluation over this API's own
+store, computed by `indicators()` exactly as `silta evaluate indicators` computes them
+(same store, same suppression, counted up to the end of today in Helsinki).
+
+Computing costs DuckDB work in proportion to the store (about a second for 10^4 entries,
+minutes for 10^7: services/evaluation/README.md), so:
+- the store is mirrored into the evaluator's `Timeline` (Parquet in a temporary folder)
+  once, then read incrementally (only entries after the position already read);
+- results are kept per period and grouping until the store moves, and the store is looked
+  at again at most every `max_age` seconds: a busy store costs at most one computation
+  per choice and interval, a quiet one none after the first;
+- one computation at a time, in a worker thread, so the API keeps answering other reads.
+
+DuckDB, pyarrow and numpy are the optional `evaluation` extra: without them `missing()`
+says what to install, the endpoint answers 503 and the page says the dashboard is
+unavailable. Nothing of services/evaluation is imported before that check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import importlib
+import shutil
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from contracts.indicators import IndicatorRecord
+from services.workdays import HELSINKI
+
+EXTRA = "the dashboard needs the 'evaluation' extra: pip install 'sote-silta[evaluation]'"
+REQUIRED = ("duckdb", "pyarrow", "numpy")
+# Deadline indicators: their shares over THL half-years are the dashboard's trend.
+DEADLINES = ("child-welfare.", "service-need.")
+# A Timeline keeps a Parquet file per read that found new entries; after this many the
+# store is mirrored afresh into one.
+COMPACT_AFTER = 200
+
+
+def missing() -> str | None:
+    """Why the dashboard cannot compute (a module of the extra is not installed), or None."""
+    for module in REQUIRED:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return f"{module} is not installed: {EXTRA}"
+    return None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the dashboard shows for one period and grouping."""
+
+    records: list[IndicatorRecord]   # every indicator, suppressed (as `--json` prints)
+    trend: list[IndicatorRecord]     # deadline shares of everyone per THL half-year
+    periods: list[str]               # half-years and years the data spans
+    entries: int                     # current entries counted
+    first_day: dt.date | None        # first and last event day (Helsinki)
+    last_day: dt.date | None
+    counted_to: dt.date              # what had happened by the end of this day counts
+    computed_at: dt.datetime
+
+
+@dataclass
+class _Mirror:
+    """The store as the evaluator's tools read it, and what was computed on it."""
+
+    timeline: Any
+    view: Any = None
+    reads: int = 0
+    span: tuple[int, dt.date | None, dt.date | None] = (0, None, None)
+    results: dict[tuple[str | None, str | None, dt.date], Figures] = field(default_factory=dict)
+    trends: dict[dt.date, list[IndicatorRecord]] = field(default_factory=dict)
+
+
+class IndicatorFigures:
+    def __init__(self, store_url: str, min_cell: int, max_age: float) -> None:
+        self.store_url = store_url
+        self.min_cell = min_cell
+        self.max_age = max_age
+        self._mirror: _Mirror | None = None
+        self._looked = -float("inf")
+        self._lock = asyncio.Lock()
+
+    async def figures(self, period: str | None, by: str | None) -> tuple[Figures, bool]:
+        """The figures, and whether they were kept from an earlier request. Raises
+        ConfigError (an unknown period), SourceError (the store cannot be read)."""
+        async with self._lock:
+            return await asyncio.to_thread(self._figures, period, by)
+
+    def _figures(self, period: str | None, by: str | None) -> tuple[Figures, bool]:
+        from services.evaluation.periods import parse_period  # checked before any work
+
+        chosen = parse_period(period) if period else None
+        mirror = self._look()
+        until = dt.datetime.now(HELSINKI).date() + dt.timedelta(days=1)
+        key = (chosen.label if chosen else None, by, until)
+        if key in mirror.results:
+            return mirror.results[key], True
+        from services.evaluation.indicators import indicators
+        from services.evaluation.tables import Options
+
+        options = Options(period=chosen, until=until, by=by, min_cell=self.min_cell)
+        records = indicators(mirror.timeline.con, mirror.view, options)
+        entries, first, last = mirror.span
+        found = Figures(records, self._trend(mirror, until), _periods(first, last), entries,
+                        first, last, until - dt.timedelta(days=1), dt.datetime.now(dt.UTC))
+        mirror.results[key] = found
+        return found, False
+
+    def _look(self) -> _Mirror:
+        """The mirror, brought up to the store's position when `max_age` has passed."""
+        if self._mirror is not None and time.monotonic() - self._looked < self.max_age:
+            return self._mirror
+        from services.evaluation import Timeline
+
+        if self._mirror is None or self._mirror.reads >= COMPACT_AFTER:
+            self._drop()
+            self._mirror = _Mirror(Timeline.from_store(self.store_url))
+        mirror = self._mirror
+        if mirror.timeline.refresh() or mirror.view is None:
+            mirror.reads += 1
+            mirror.view = mirror.timeline.current()
+            mirror.span = _span(mirror.view)
+            mirror.results.clear()
+            mirror.trends.clear()
+        self._looked = time.monotonic()
+        return mirror
+
+    def _trend(self, mirror: _Mirror, until: dt.date) -> list[IndicatorRecord]:
+        if until not in mirror.trends:
+            from services.evaluation.indicators import indicators
+            from services.evaluation.periods import periods_between
+            from services.evaluation.tables import Options
+
+            _, first, last = mirror.span
+            trend: list[IndicatorRecord] = []
+            for half in periods_between(first, last) if first and last else []:
+                options = Options(period=half, until=until, min_cell=self.min_cell)
+                trend += [r for r in indicators(mirror.timeline.con, mirror.view, options)
+                          if r.indicator.startswith(DEADLINES) and r.group is None]
+            mirror.trends[until] = trend
+        return mirror.trends[until]
+
+    def _drop(self) -> None:
+        if self._mirror is not None:
+            self._mirror.timeline.con.close()
+            # The Timeline removes its folder only at exit; a mirror replaced while the API
+            # runs would otherwise leave a copy of the store behind.
+            shutil.rmtree(self._mirror.timeline._dir, ignore_errors=True)
+            self._mirror = None
+
+    def close(self) -> None:
+        self._drop()
+
+
+def _span(view: Any) -> tuple[int, dt.date | None, dt.date | None]:
+    """Current entries, first and last event day in Helsinki."""
+    row = view.aggregate("count(*) AS n, "
+                         "min(timezone('Europe/Helsinki', occurred_at))::DATE AS first_day, "
+                         "max(timezone('Europe/Helsinki', occurred_at))::DATE AS last_day"
+                         ).fetchone()
+    return int(row[0]), row[1], row[2]
+
+
+def _periods(first: dt.date | None, last: dt.date | None) -> list[str]:
+    if first is None or last is None:
+        return []
+    from services.evaluation.periods import periods_between
+
+    return [p.label for kind in ("half-year", "year") for p in periods_between(first, last, kind)]
