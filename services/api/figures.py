@@ -9,6 +9,8 @@ minutes for 10^7: services/evaluation/README.md), so:
 - results are kept per period and grouping until the store moves, and the store is looked
   at again at most every `max_age` seconds: a busy store costs at most one computation
   per choice and interval, a quiet one none after the first;
+- the deadline trend covers the latest TREND half-years, not every one since the first
+  event: each is a computation of its own, and the first view pays for them;
 - one computation at a time, in a worker thread, so the API keeps answering other reads.
 
 DuckDB, pyarrow and numpy are the optional `evaluation` extra: without them `missing()`
@@ -31,8 +33,10 @@ from services.workdays import HELSINKI
 
 EXTRA = "the dashboard needs the 'evaluation' extra: pip install 'sote-silta[evaluation]'"
 REQUIRED = ("duckdb", "pyarrow", "numpy")
-# Deadline indicators: their shares over THL half-years are the dashboard's trend.
+# Deadline indicators: their shares over THL half-years are the dashboard's trend, over
+# the data's latest TREND half-years (each costs a computation of every indicator).
 DEADLINES = ("child-welfare.", "service-need.")
+TREND = 6
 # A Timeline keeps a Parquet file per read that found new entries; after this many the
 # store is mirrored afresh into one.
 COMPACT_AFTER = 200
@@ -53,7 +57,7 @@ class Figures:
     """What the dashboard shows for one period and grouping."""
 
     records: list[IndicatorRecord]   # every indicator, suppressed (as `--json` prints)
-    trend: list[IndicatorRecord]     # deadline shares of everyone per THL half-year
+    trend: list[IndicatorRecord]     # deadline shares of everyone per THL half-year (latest)
     periods: list[str]               # half-years and years the data spans
     entries: int                     # current entries counted
     first_day: dt.date | None        # first and last event day (Helsinki)
@@ -136,7 +140,7 @@ class IndicatorFigures:
 
             _, first, last = mirror.span
             trend: list[IndicatorRecord] = []
-            for half in periods_between(first, last) if first and last else []:
+            for half in periods_between(first, last)[-TREND:] if first and last else []:
                 options = Options(period=half, until=until, min_cell=self.min_cell)
                 trend += [r for r in indicators(mirror.timeline.con, mirror.view, options)
                           if r.indicator.startswith(DEADLINES) and r.group is None]

@@ -108,4 +108,5 @@ class Indicators(_Out):
         description="every indicator for the period and grouping, after suppression: the "
         "records `silta evaluate indicators --json` prints")
     trend: list[IndicatorRecord] = Field(
-        description="the deadline indicators for everyone, per THL half-year of the data")
+        description="the deadline indicators for everyone, per THL half-year: the latest "
+        "six half-years of the data")

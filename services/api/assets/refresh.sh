@@ -19,6 +19,15 @@ cp node_modules/vis-data/peer/umd/vis-data.min.js "$vendor/"
 cp node_modules/vis-timeline/peer/umd/vis-timeline-graph2d.min.js "$vendor/"
 cp node_modules/vis-timeline/styles/vis-timeline-graph2d.min.css "$vendor/"
 mv "$vendor/fi.js" "$vendor/moment-locale-fi.js"
+# moment-timezone without its data, and the data of the one zone the page draws in: the
+# time axis is Helsinki's whatever the browser's zone (vis-timeline draws through moment).
+cp node_modules/moment-timezone/builds/moment-timezone.min.js "$vendor/"
+node -e '
+  const data = require("./node_modules/moment-timezone/data/packed/latest.json");
+  const zone = data.zones.find((z) => z.startsWith("Europe/Helsinki|"));
+  const version = require("./node_modules/moment-timezone/package.json").version;
+  console.log(`// Europe/Helsinki from moment-timezone ${version} data/packed/latest.json (tzdata ${data.version})`);
+  console.log(`moment.tz.add(${JSON.stringify(zone)});`);' > "$vendor/moment-timezone-helsinki.js"
 # ECharts' "common" build: line, bar and scatter charts, mark lines, the aria component
 # and the SVG renderer, without the map component (the only part that calls Function()).
 cp node_modules/echarts/dist/echarts.common.min.js "$vendor/"

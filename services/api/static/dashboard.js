@@ -78,6 +78,7 @@ window.SiltaDashboard = (() => {
 
   function render() {
     const a = answer;
+    delete $("dashboard-view").dataset.drawn;
     $("dash-status").textContent = t("dash.status", {
       counted: F.day(a.counted_to), entries: F.number(a.data.entries, {}), first: F.day(a.data.first_event_day),
       last: F.day(a.data.last_event_day), computed: F.moment(a.computed_at) });

@@ -81,7 +81,8 @@
     document.getElementById("views").hidden = false;
     started ??= Promise.all([
       load("link", { rel: "stylesheet", href: "static/vendor/vis-timeline-graph2d.min.css" }),
-      scripts(["vendor/moment.min.js", "vendor/moment-locale-fi.js", "vendor/vis-data.min.js",
+      scripts(["vendor/moment.min.js", "vendor/moment-locale-fi.js", "vendor/moment-timezone.min.js",
+               "vendor/moment-timezone-helsinki.js", "vendor/vis-data.min.js",
                "vendor/vis-timeline-graph2d.min.js", "page.js"]),
     ]);
     return started;

@@ -32,23 +32,9 @@
   // The Helsinki calendar day of an instant, as the date inputs write it (YYYY-MM-DD).
   const dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" });
   const helsinkiDay = (iso) => dayFormat.format(new Date(iso));
-  // Helsinki's offset from UTC in minutes at an instant (it changes on the hour), for the
-  // time axis: vis-timeline draws through moment, which knows only the browser's zone.
-  const partsFormat = new Intl.DateTimeFormat("en-GB", { timeZone: ZONE, hourCycle: "h23",
-    year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric" });
-  const offsets = new Map();
-  function helsinkiOffset(ms) {
-    const hour = Math.floor(ms / 3600000) * 3600000;
-    if (!offsets.has(hour)) {
-      const p = Object.fromEntries(partsFormat.formatToParts(new Date(hour)).map((x) => [x.type, Number(x.value)]));
-      offsets.set(hour, (Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - hour) / 60000);
-    }
-    return offsets.get(hour);
-  }
-  const helsinkiMoment = (date) => {
-    const local = window.moment(date);
-    return local.utcOffset(helsinkiOffset(local.valueOf()));
-  };
+  // The time axis in Helsinki time too: vis-timeline draws through moment, given a zone
+  // by moment-timezone (static/vendor, with Helsinki's data only).
+  const helsinkiMoment = (date) => window.moment(date).tz(ZONE);
 
   const VIEWS = { "clients-view": "clients", "client-view": "clients", "dashboard-view": "dashboard" };
   function show(id) {

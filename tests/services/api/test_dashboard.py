@@ -73,7 +73,7 @@ async def test_the_records_are_what_indicators_computes_on_the_same_store(
                                                                    "last_event_day"))
     halves = periods_between(first, last)
     assert [p for p in body["periods"] if "H" in p] == [p.label for p in halves]
-    trend = [r for half in halves for r in evaluated(store_url, until, period=half)
+    trend = [r for half in halves[-6:] for r in evaluated(store_url, until, period=half)
              if r["indicator"].startswith(("child-welfare.", "service-need."))
              and r["group"] is None]
     assert published(body["trend"]) == published(trend)

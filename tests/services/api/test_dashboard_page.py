@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -335,3 +336,31 @@ async def test_no_serious_accessibility_violations_on_any_view(
     await drawn(page)
     found["dashboard, English"] = await serious_violations(page)
     assert found == {view: [] for view in found}
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Honolulu", "Europe/Helsinki"])
+async def test_the_time_axis_is_helsinkis_across_a_change_of_summer_time(
+        browser: Browser, base: str, zone: str) -> None:
+    # Helsinki leaves summer time on 26.10.2025: an axis that kept the offset its window
+    # starts with would name October twice (1.11. 00:00 +03:00 is still 31.10. in
+    # Helsinki), so the client's timeline starts in summer and ends in winter.
+    async with httpx.AsyncClient(base_url=base, headers=bearer(READER)) as http:
+        clients = (await http.get("/clients", params={"limit": 1000})).json()["clients"]
+        for row in clients:
+            entries = (await http.get(f"/clients/{row['client']}/timeline",
+                                      params={"limit": 500})).json()["entries"]
+            days = sorted(e["occurred_at"][:10] for e in entries)
+            if "2025-05-15" < days[0] < "2025-09-01" and days[-1] > "2025-11-15":
+                break
+        else:
+            pytest.fail("no simulated client from the summer to the winter")
+    async with visit(browser, timezone=zone) as honolulu:
+        await honolulu.login(base, READER)
+        await honolulu.page.evaluate(f"location.hash = '#client/{row['client']}'")
+        await honolulu.page.wait_for_selector(f"#timeline[data-drawn='{row['client']}']")
+        await honolulu.page.click("#zoom-fit")
+        months = await honolulu.page.locator(
+            "#timeline .vis-time-axis .vis-text.vis-minor").all_text_contents()
+        assert {"loka", "marras"} <= set(months), months
+        assert all(a != b for a, b in pairwise(months)), months
+        assert not honolulu.errors

@@ -74,7 +74,8 @@ async def test_the_page_view_takes_only_a_pseudonym(client: httpx.AsyncClient,
 
 def test_only_the_built_files_ship_each_with_its_licence() -> None:
     shipped = {p.name for p in VENDOR.iterdir() if p.is_file()}
-    assert shipped == {"moment.min.js", "moment-locale-fi.js", "vis-data.min.js",
+    assert shipped == {"moment.min.js", "moment-locale-fi.js", "moment-timezone.min.js",
+                       "moment-timezone-helsinki.js", "vis-data.min.js",
                        "vis-timeline-graph2d.min.js", "vis-timeline-graph2d.min.css",
                        "echarts.common.min.js"}
     lock = json.loads((ASSETS / "package-lock.json").read_text())
