@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from services.api.audit import Auditor, from_store
 from services.api.auth import Authenticator, Principal, requires
 from services.api.figures import IndicatorFigures, missing
-from services.api.models import DataSpan, Indicators
+from services.api.models import Indicators
 from services.observability.http import ApiError, error_responses, reject_unknown_query
 
 INDICATORS = "GET /indicators"
@@ -54,11 +54,6 @@ def dashboard_router(figures: IndicatorFigures, authenticator: Authenticator,
         found, kept = await from_store(figures.figures(period, by))
         await auditor.record(who, "indicators.read", None, INDICATORS, "ok",
                              returned=len(found.records), kept=kept, **detail)
-        return Indicators(
-            period=period, by=by, min_cell=figures.min_cell, counted_to=found.counted_to,
-            computed_at=found.computed_at, periods=found.periods, records=found.records,
-            trend=found.trend, data=DataSpan(entries=found.entries,
-                                             first_event_day=found.first_day,
-                                             last_event_day=found.last_day))
+        return found
 
     return router

@@ -13,7 +13,7 @@ minutes for 10^7: services/evaluation/README.md), so:
   event: each is a computation of its own, and the first view pays for them;
 - one computation at a time, in a worker thread, so the API keeps answering other reads.
 
-DuckDB, pyarrow and numpy are the optional `evaluation` extra: without them `missing()`
+DuckDB, pyarrow, numpy and pytz are the optional `evaluation` extra: without them `missing()`
 says what to install, the endpoint answers 503 and the page says the dashboard is
 unavailable. Nothing of services/evaluation is imported before that check.
 """
@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.indicators import IndicatorRecord
+from services.api.models import DataSpan, Indicators
 from services.workdays import HELSINKI
 
 EXTRA = "the dashboard needs the 'evaluation' extra: pip install 'sote-silta[evaluation]'"
-REQUIRED = ("duckdb", "pyarrow", "numpy")
+REQUIRED = ("duckdb", "pyarrow", "numpy", "pytz")
 # Deadline indicators: their shares over THL half-years are the dashboard's trend, over
 # the data's latest TREND half-years (each costs a computation of every indicator).
 DEADLINES = ("child-welfare.", "service-need.")
@@ -52,20 +53,6 @@ def missing() -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Figures:
-    """What the dashboard shows for one period and grouping."""
-
-    records: list[IndicatorRecord]   # every indicator, suppressed (as `--json` prints)
-    trend: list[IndicatorRecord]     # deadline shares of everyone per THL half-year (latest)
-    periods: list[str]               # half-years and years the data spans
-    entries: int                     # current entries counted
-    first_day: dt.date | None        # first and last event day (Helsinki)
-    last_day: dt.date | None
-    counted_to: dt.date              # what had happened by the end of this day counts
-    computed_at: dt.datetime
-
-
 @dataclass
 class _Mirror:
     """The store as the evaluator's tools read it, and what was computed on it."""
@@ -73,8 +60,10 @@ class _Mirror:
     timeline: Any
     view: Any = None
     reads: int = 0
-    span: tuple[int, dt.date | None, dt.date | None] = (0, None, None)
-    results: dict[tuple[str | None, str | None, dt.date], Figures] = field(default_factory=dict)
+    span: DataSpan = field(default_factory=lambda: DataSpan(
+        entries=0, first_event_day=None, last_event_day=None))
+    results: dict[tuple[str | None, str | None, dt.date], Indicators] = field(
+        default_factory=dict)
     trends: dict[dt.date, list[IndicatorRecord]] = field(default_factory=dict)
 
 
@@ -87,13 +76,13 @@ class IndicatorFigures:
         self._looked = -float("inf")
         self._lock = asyncio.Lock()
 
-    async def figures(self, period: str | None, by: str | None) -> tuple[Figures, bool]:
+    async def figures(self, period: str | None, by: str | None) -> tuple[Indicators, bool]:
         """The figures, and whether they were kept from an earlier request. Raises
         ConfigError (an unknown period), SourceError (the store cannot be read)."""
         async with self._lock:
             return await asyncio.to_thread(self._figures, period, by)
 
-    def _figures(self, period: str | None, by: str | None) -> tuple[Figures, bool]:
+    def _figures(self, period: str | None, by: str | None) -> tuple[Indicators, bool]:
         from services.evaluation.periods import parse_period  # checked before any work
 
         chosen = parse_period(period) if period else None
@@ -106,10 +95,13 @@ class IndicatorFigures:
         from services.evaluation.tables import Options
 
         options = Options(period=chosen, until=until, by=by, min_cell=self.min_cell)
-        records = indicators(mirror.timeline.con, mirror.view, options)
-        entries, first, last = mirror.span
-        found = Figures(records, self._trend(mirror, until), _periods(first, last), entries,
-                        first, last, until - dt.timedelta(days=1), dt.datetime.now(dt.UTC))
+        span = mirror.span
+        found = Indicators(
+            period=key[0], by=by, min_cell=self.min_cell,
+            counted_to=until - dt.timedelta(days=1), computed_at=dt.datetime.now(dt.UTC),
+            data=span, periods=_periods(span.first_event_day, span.last_event_day),
+            records=indicators(mirror.timeline.con, mirror.view, options),
+            trend=self._trend(mirror, until))
         mirror.results[key] = found
         return found, False
 
@@ -138,7 +130,7 @@ class IndicatorFigures:
             from services.evaluation.periods import periods_between
             from services.evaluation.tables import Options
 
-            _, first, last = mirror.span
+            first, last = mirror.span.first_event_day, mirror.span.last_event_day
             trend: list[IndicatorRecord] = []
             for half in periods_between(first, last)[-TREND:] if first and last else []:
                 options = Options(period=half, until=until, min_cell=self.min_cell)
@@ -159,13 +151,13 @@ class IndicatorFigures:
         self._drop()
 
 
-def _span(view: Any) -> tuple[int, dt.date | None, dt.date | None]:
+def _span(view: Any) -> DataSpan:
     """Current entries, first and last event day in Helsinki."""
     row = view.aggregate("count(*) AS n, "
                          "min(timezone('Europe/Helsinki', occurred_at))::DATE AS first_day, "
                          "max(timezone('Europe/Helsinki', occurred_at))::DATE AS last_day"
                          ).fetchone()
-    return int(row[0]), row[1], row[2]
+    return DataSpan(entries=int(row[0]), first_event_day=row[1], last_event_day=row[2])
 
 
 def _periods(first: dt.date | None, last: dt.date | None) -> list[str]:

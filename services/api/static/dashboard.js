@@ -209,6 +209,7 @@ window.SiltaDashboard = (() => {
     for (const id of ["dash-status", "dash-suppression", "dash-all-title"]) $(id).textContent = "";
     $("dash-content").hidden = true;
     delete $("dashboard-view").dataset.drawn;
+    $("dashboard-view").removeAttribute("aria-busy");
   }
 
   for (const id of ["dash-period", "dash-by"]) {
