@@ -1,8 +1,9 @@
 """The timeline page in headless Chromium: time to first render of one client's swimlane,
 of one zoom step, and of "whole timeline", for clients with 50, 500 and 5,000 entries,
-against the 50-entry client in the same run (ratios, since machines are noisy).
+against the 50-entry client in the same run (ratios, since machines are noisy); and the
+dashboard's time to first render over a store of simulated clients.
 
-    .venv/bin/python -m bench.page [--rounds 3]        (writes bench/results/page.json)
+    .venv/bin/python -m bench.page [--rounds 3] [--clients 200]   (writes bench/results/page.json)
 
 The query API runs under uvicorn in this process on a seeded SQLite store; Chromium is
 Debian's (/usr/bin/chromium), driven by Playwright. First render is from setting the
@@ -10,6 +11,13 @@ page's address to the client until the page has drawn it (a long timeline opens 
 latest 500 entries): it includes fetching the timeline in pages of 500 (each read
 audited) and drawing. Zoom and whole are one click on "zoom in" or "whole timeline" until
 the browser has painted twice (two animation frames).
+
+The dashboard: `--clients` simulated clients (tests/services/api/simulated.py) in the
+same store. First render is from opening #dashboard until every chart is drawn: loading
+the charting library, the API computing every indicator and the deadline trend (DuckDB,
+services/api/figures.py) and drawing. Then, as the baseline, the same figures once the API
+keeps them: choosing a grouping computed before (a fetch answered from what the API kept,
+and drawing) and opening the dashboard again (drawing only).
 """
 
 from __future__ import annotations
@@ -56,7 +64,9 @@ def client_entries(client: str, count: int) -> list[TimelineEntry]:
     return out
 
 
-async def seeded(path: Path) -> tuple[str, dict[int, str]]:
+async def seeded(path: Path, population: int) -> tuple[str, dict[int, str]]:
+    from tests.services.api.simulated import simulated_entries
+
     url = f"sqlite:///{path / 'timeline.sqlite3'}"
     store = open_store(url)
     await store.open()
@@ -64,6 +74,7 @@ async def seeded(path: Path) -> tuple[str, dict[int, str]]:
     try:
         for size, client in clients.items():
             await store.upsert(client_entries(client, size))
+        await store.upsert(simulated_entries(population))
     finally:
         await store.close()
     return url, clients
@@ -86,6 +97,40 @@ RENDERED = """async (client) => {
 }"""
 
 
+DASHBOARD = """async ([hash, choose]) => {
+  const view = document.getElementById("dashboard-view");
+  const started = performance.now();
+  if (hash) location.hash = hash;
+  if (choose) {
+    const select = document.getElementById("dash-by");
+    select.value = choose;
+    select.dispatchEvent(new Event("change"));
+  }
+  while (view.dataset.drawn === undefined || view.hasAttribute("aria-busy") || view.hidden) {
+    await new Promise((next) => requestAnimationFrame(next));
+  }
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  return performance.now() - started;
+}"""
+
+
+async def dashboard(page: Page, rounds: int) -> dict[str, Any]:
+    """First render (the API computes), then renders of figures the API or page kept."""
+    first = float(await page.evaluate(DASHBOARD, ["#dashboard", None]))
+    await page.evaluate(DASHBOARD, [None, "sector"])  # computed once, kept from now on
+    cached, reopened = [], []
+    for n in range(rounds):
+        cached.append(float(await page.evaluate(DASHBOARD, [None, "" if n % 2 == 0 else "sector"])))
+        await page.evaluate("location.hash = '#clients'")
+        await page.wait_for_selector("#clients-view:not([hidden])")
+        reopened.append(float(await page.evaluate(DASHBOARD, ["#dashboard", None])))
+    kept = statistics.median(cached)
+    return {"first_render_ms": first, "kept_by_api_ms": kept,
+            "reopened_ms": statistics.median(reopened),
+            "first_render_ratio": round(first / kept, 2),
+            "charts": await page.locator("#dashboard-view .chart svg").count()}
+
+
 CLICK = """async (button) => {
   const started = performance.now();
   document.getElementById(button).click();
@@ -94,12 +139,12 @@ CLICK = """async (button) => {
 }"""
 
 
-async def measure(rounds: int) -> dict[str, Any]:
+async def measure(rounds: int, population: int) -> dict[str, Any]:
     from tests.services.api.support import served
 
     token = secrets.token_hex(16)
     with tempfile.TemporaryDirectory() as folder:
-        url, clients = await seeded(Path(folder))
+        url, clients = await seeded(Path(folder), population)
         settings = ApiSettings(store_url=url, log_level="WARNING", api_tokens=json.dumps(
             {token: {"actor": "bench:page", "scopes": ["timeline:read"]}}))
         async with served(build_app(settings)) as base, async_playwright() as playwright:
@@ -121,28 +166,38 @@ async def measure(rounds: int) -> dict[str, Any]:
                                       "whole_ms": statistics.median(wholes),
                                       "marks_drawn_after_zoom": await page.locator(
                                           "#timeline .vis-point.mark").count()}
+            board = await dashboard(page, rounds)
             await browser.close()
     base_size = results[str(SIZES[0])]
     for row in results.values():
         row["first_render_ratio"] = round(row["first_render_ms"] / base_size["first_render_ms"], 2)
         row["zoom_ratio"] = round(row["zoom_ms"] / base_size["zoom_ms"], 2)
         row["whole_ratio"] = round(row["whole_ms"] / base_size["whole_ms"], 2)
-    return results
+    return {"clients": results, "dashboard": board}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=200,
+                        help="simulated clients for the dashboard")
     args = parser.parse_args()
-    results = asyncio.run(measure(args.rounds))
+    measured = asyncio.run(measure(args.rounds, args.clients))
+    results, board = measured["clients"], measured["dashboard"]
     print(f"{'entries':>8} {'first render ms':>16} {'x50':>6} {'zoom ms':>9} {'x50':>6} "
           f"{'whole ms':>9} {'x50':>6}")
     for size, row in results.items():
         print(f"{size:>8} {row['first_render_ms']:>16.0f} {row['first_render_ratio']:>6} "
               f"{row['zoom_ms']:>9.1f} {row['zoom_ratio']:>6} {row['whole_ms']:>9.0f} "
               f"{row['whole_ratio']:>6}")
+    print(f"dashboard, {args.clients} simulated clients: first render "
+          f"{board['first_render_ms']:.0f} ms (x{board['first_render_ratio']} the figures "
+          f"the API kept, {board['kept_by_api_ms']:.0f} ms); opened again "
+          f"{board['reopened_ms']:.0f} ms")
     path = write("page", {"environment": environment(), "rounds": args.rounds,
-                          "baseline": f"{SIZES[0]} entries", "clients": results})
+                          "baseline": f"{SIZES[0]} entries", "clients": results,
+                          "dashboard": {"simulated_clients": args.clients,
+                                        "baseline": "figures the API kept", **board}})
     print(f"written {path}")
 
 

@@ -10,6 +10,8 @@ from fastapi import FastAPI
 
 from services.api.audit import Auditor
 from services.api.auth import Authenticator
+from services.api.dashboard import dashboard_router
+from services.api.figures import IndicatorFigures
 from services.api.pages import install_pages
 from services.api.routes import audit_router, timeline_router
 from services.api.settings import ApiSettings
@@ -27,6 +29,8 @@ DESCRIPTION = """Read access to Silta's pseudonymised client timeline, for evalu
   plus `view`: what later amendments and retractions did to the entry.
 * Authentication: `Authorization: Bearer <token>`; tokens carry scopes (`timeline:read`,
   `audit:read`).
+* `/indicators`: the outcome indicators over the same store, anonymous aggregates after
+  the suppression step (Toisiolaki 552/2019), as `silta evaluate indicators --json`.
 * **Every read is audit-logged** (who, which client, what, when) before it is answered;
   if the audit record cannot be written the read is refused with 503.
 * Errors: `{"error": {"code", "message", ...}}` for every status.
@@ -40,6 +44,8 @@ def build_app(settings: ApiSettings | None = None) -> FastAPI:
     authenticator = Authenticator(grants)
     store = open_store(settings.store_url)
     auditor = Auditor(store)
+    figures = IndicatorFigures(settings.store_url, settings.evaluation_min_cell,
+                               settings.api_indicators_max_age)
     metrics = HttpMetrics("api")
     log = get_logger(service="api")
 
@@ -52,6 +58,7 @@ def build_app(settings: ApiSettings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            figures.close()
             await store.close()
 
     async def ready() -> str | None:
@@ -62,11 +69,14 @@ def build_app(settings: ApiSettings | None = None) -> FastAPI:
         ready_checks=[ready], lifespan=lifespan,
         tags=[{"name": "timeline", "description": "Pseudonymised timelines (scope "
                "`timeline:read`)."},
+              {"name": "indicators", "description": "Outcome indicators, suppressed (scope "
+               "`timeline:read`)."},
               {"name": "audit", "description": "The audit log (scope `audit:read`)."},
-              {"name": "page", "description": "The timeline page at `/ui/` (scope "
-               "`timeline:read`)."}],
+              {"name": "page", "description": "The timeline page and the dashboard at "
+               "`/ui/` (scope `timeline:read`)."}],
     )
     app.include_router(timeline_router(store, authenticator, auditor))
+    app.include_router(dashboard_router(figures, authenticator, auditor))
     app.include_router(audit_router(store, authenticator, auditor))
     install_pages(app, authenticator, auditor)
     return app

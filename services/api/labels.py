@@ -2,7 +2,7 @@
 short names of code systems, and names of the codes Silta knows (the simulator's code
 tables and the encounter classes). Codes without a name are shown as they are.
 
-Only code tables: nothing here is about a client.
+Only code tables and indicator texts: nothing here is about a client.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 from contracts import systems
 from contracts.catalogue import CATALOGUE
+from services.api.indicator_texts import both, indicator_texts
 from services.simulate import codes
 
 # kind -> (Finnish, English)
@@ -57,27 +58,23 @@ _SERVICE_TASKS = {codes.CHILD_WELFARE: ("Lastensuojelu", "Child welfare"),
                   codes.OLDER_PEOPLE: ("Ikääntyneiden palvelut", "Services for older people")}
 
 
-def _named(names: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
-    return {code: {"fi": fi, "en": en} for code, (fi, en) in names.items()}
-
-
 def _same(names: dict[str, str]) -> dict[str, dict[str, str]]:
     return {code: {"fi": name, "en": name} for code, name in names.items()}
 
 
 def labels() -> dict[str, Any]:
-    """What the page needs to name things, as JSON."""
+    """What the page needs to name things, as JSON: kinds, code systems, codes, and the
+    dashboard's indicators."""
     services = codes.CHILD_SERVICES + codes.ADULT_SERVICES + codes.OLDER_SERVICES
     diagnoses = (codes.CHILD_EMERGENCY + codes.CHILD_PSYCHIATRY + codes.SUBSTANCE
                  + codes.PSYCHIATRIC + codes.OLDER_ADMISSION + codes.OLDER_CHRONIC)
     known_kinds = {spec.kind for spec in CATALOGUE if not spec.restricted}
     return {
-        "kinds": {kind: {"fi": fi, "en": en} for kind, (fi, en) in KINDS.items()
-                  if kind in known_kinds},
+        "kinds": both({kind: names for kind, names in KINDS.items() if kind in known_kinds}),
         "systems": SYSTEMS,
         "codes": {
-            systems.V3_ACT_CODE: _named(_ENCOUNTER_CLASSES),
-            systems.PALVELUTEHTAVA: _named(_SERVICE_TASKS),
+            systems.V3_ACT_CODE: both(_ENCOUNTER_CLASSES),
+            systems.PALVELUTEHTAVA: both(_SERVICE_TASKS),
             systems.PALVELUMUOTO: _same({s.palvelumuoto: s.note for s in services}),
             systems.SERVICE_KIND: _same({s.service_kind: s.service_kind.replace("-", " ")
                                          for s in services}),
@@ -85,4 +82,5 @@ def labels() -> dict[str, Any]:
             systems.LOINC: _same({lab.loinc: lab.name for lab in
                                   codes.SUBSTANCE_LABS + codes.OLDER_LABS}),
         },
+        "indicators": indicator_texts(),
     }

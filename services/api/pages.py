@@ -1,4 +1,4 @@
-"""The timeline page, served by the query API under `/ui/`.
+"""The timeline page and the indicator dashboard, served by the query API under `/ui/`.
 
 The HTML and its files are public and hold no data: the page asks for a bearer token and
 reads everything through the API with it, so the page has exactly the API's tokens,
@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from contracts.timeline import HEX32
 from services.api.audit import Auditor
 from services.api.auth import Authenticator, Principal, requires
+from services.api.figures import missing
 from services.api.labels import labels
 from services.api.models import PageSession
 from services.observability.http import error_responses, reject_unknown_query
@@ -72,19 +73,20 @@ def page_router(authenticator: Authenticator, auditor: Auditor) -> APIRouter:
     @router.get(
         "/ui/session", response_model=PageSession, summary="A view of the timeline page",
         description="The page calls this for every view it shows: it checks the token, "
-        "returns the actor and the code names the page uses, and audits the view. Audited.",
+        "returns the actor, the code and indicator names the page uses and whether the "
+        "dashboard is available, and audits the view. Audited.",
         dependencies=[Depends(reject_unknown_query)],
         responses={200: {"description": "The actor and the page's labels."},
                    **error_responses(401, 403, 422, 503)},
     )
     async def session(
         who: Annotated[Principal, Depends(read)],
-        view: Annotated[Literal["login", "clients", "client"], Query(
+        view: Annotated[Literal["login", "clients", "client", "dashboard"], Query(
             description="which view the page shows")] = "login",
         client: Annotated[str | None, Query(
             pattern=HEX32, description="the pseudonym shown, on a client view")] = None,
     ) -> PageSession:
         await auditor.record(who, "page.view", client, PAGE, "ok", view=view)
-        return PageSession(actor=who.actor, labels=names)
+        return PageSession(actor=who.actor, labels=names, dashboard_unavailable=missing())
 
     return router

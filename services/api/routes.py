@@ -14,6 +14,7 @@ from contracts.timeline import HEX32, Sector
 from services.api import cursor as cursors
 from services.api.audit import Auditor, from_store
 from services.api.auth import Authenticator, Principal, requires
+from services.api.client_index import ClientIndex
 from services.api.models import (
     AuditLog,
     AuditRecordOut,
@@ -51,6 +52,7 @@ def timeline_router(store: TimelineStore, authenticator: Authenticator,
     router = APIRouter(tags=["timeline"],
                        dependencies=[Depends(read), Depends(reject_unknown_query)])
     Reader = Annotated[Principal, Depends(read)]
+    index = ClientIndex(store)
 
     @router.get(
         "/clients/{pseudonym}/timeline", response_model=TimelinePage,
@@ -144,18 +146,33 @@ def timeline_router(store: TimelineStore, authenticator: Authenticator,
                           more=len(rows) == limit)
 
     @router.get(
-        "/clients", response_model=ClientList, summary="Clients on the timeline",
+        "/clients", response_model=ClientList, response_model_exclude_none=True,
+        summary="Clients on the timeline, searchable",
         description="Pseudonyms with their current entry counts per sector; clients with "
-        "entries in both sectors first. Audited.",
+        "entries in both sectors first, then by entry count. `search` keeps the pseudonyms "
+        "that contain it (lowercase hex). Pages: pass `next_cursor` as `cursor` with the "
+        "same `search`. Audited.",
         responses={200: {"description": "Clients and counts."},
-                   **error_responses(401, 403, 422, 503)},
+                   **error_responses(400, 401, 403, 422, 503,
+                                     s400="The cursor is not valid for this search.")},
     )
-    async def clients(who: Reader, limit: ListLimit = 100) -> ClientList:
-        rows = await from_store(store.clients(limit))
+    async def clients(
+        who: Reader, limit: ListLimit = 100,
+        search: Annotated[str, Query(pattern=r"^[0-9a-f]{0,32}$", description="part of a "
+                                     "pseudonym (lowercase hex); empty: every client")] = "",
+        cursor: Annotated[str | None, Query(
+            pattern=cursors.PATTERN, description="`next_cursor` of the previous page")] = None,
+    ) -> ClientList:
+        fingerprint = cursors.fingerprint("", {"search": search})
+        after = cursors.decode(cursor, fingerprint) if cursor else 0
+        rows, matched = await from_store(index.search(search, after, limit))
         await auditor.record(who, "clients.list", None, CLIENTS, "ok", limit=limit,
-                             returned=len(rows))
-        return ClientList(clients=[ClientSummary(client=c, health=h, social=s, total=h + s)
-                                   for c, h, s in rows])
+                             search=search, after=after, returned=len(rows), matched=matched)
+        shown = after + len(rows)
+        return ClientList(
+            clients=[ClientSummary(client=c, health=h, social=s, total=h + s)
+                     for c, h, s in rows], matched=matched,
+            next_cursor=cursors.encode(shown, fingerprint) if shown < matched else None)
 
     return router
 

@@ -21,7 +21,8 @@ from services.tls import ServerTls
 
 Scope = Literal["timeline:read", "audit:read"]
 SCOPES: dict[str, str] = {
-    "timeline:read": "read pseudonymised timelines, entries and the client list",
+    "timeline:read": "read pseudonymised timelines, entries, the client list and the "
+                     "indicator dashboard",
     "audit:read": "read the audit log of the API",
 }
 MIN_TOKEN_LENGTH = 16
@@ -46,6 +47,12 @@ class ApiSettings(SiltaSettings):
     api_tokens: SecretStr = Field(
         SecretStr("{}"),
         description='JSON {"<token>": {"actor": "...", "scopes": ["timeline:read"]}}')
+    evaluation_min_cell: int = Field(5, ge=1, description="the dashboard suppresses cells "
+                                     "counting fewer individuals (Toisiolaki 552/2019); the "
+                                     "same setting as `silta evaluate`")
+    api_indicators_max_age: float = Field(
+        60, ge=0, le=86_400, description="seconds the dashboard's numbers may lag the store: "
+        "it looks for new entries at most this often")
     api_tls_certfile: Path | None = Field(
         None, description="server certificate chain (PEM) for HTTPS; "
         "needs SILTA_API_TLS_KEYFILE too")

@@ -133,6 +133,7 @@ async def show_timeline(stack: Stack, say: Say) -> str:
     for line in _table(entries):
         say(line)
     say(f"\n      the same timeline as a page: {page_url(stack.api_url, chosen['client'])}\n"
+        f"      the outcome indicators as a dashboard: {stack.api_url}/ui/#dashboard\n"
         "      log in with the query API token printed under `endpoints` below (it stays in "
         "the browser tab's memory, never in the address)")
     return str(chosen["client"])

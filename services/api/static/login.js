@@ -1,6 +1,7 @@
 // Login and the API client. The token lives in this tab's sessionStorage and in request
 // headers only: never in a URL, a cookie or a log. Until a token is accepted nothing but
-// the login form is loaded; the timeline library and page.js come after.
+// the login form is loaded; the timeline library and page.js come after, the charting
+// library and dashboard.js when the dashboard is first opened.
 "use strict";
 (() => {
   const KEY = "silta.token";
@@ -8,7 +9,7 @@
   const form = document.getElementById("login");
   const input = document.getElementById("token");
   const error = document.getElementById("login-error");
-  let labels = null;
+  let session = null;
 
   class Unauthorized extends Error {}
 
@@ -34,12 +35,14 @@
   async function view(name, client) {
     const response = await get("/ui/session", { view: name, client });
     if (!response.ok) throw new Error(`session ${response.status}`);
-    labels = (await response.json()).labels;
-    return labels;
+    session = await response.json();
+    return session.labels;
   }
 
   function showLogin(message) {
-    for (const id of ["clients-view", "client-view", "logout"]) document.getElementById(id).hidden = true;
+    for (const id of ["clients-view", "client-view", "dashboard-view", "views", "logout"]) {
+      document.getElementById(id).hidden = true;
+    }
     form.hidden = false;
     error.hidden = !message;
     error.textContent = message ? t(message) : "";
@@ -49,6 +52,7 @@
   function logout(message) {
     sessionStorage.removeItem(KEY);
     window.SiltaPage?.clear();
+    window.SiltaDashboard?.clear();
     showLogin(message);
   }
 
@@ -61,17 +65,25 @@
     });
   }
 
+  // Each file once, in order: each one needs the globals of the ones before it.
+  const loaded = new Map();
+  function scripts(names) {
+    return names.reduce((before, src) => before.then(() => {
+      if (!loaded.has(src)) loaded.set(src, load("script", { src: `static/${src}` }));
+      return loaded.get(src);
+    }), Promise.resolve());
+  }
+
   let started = null;
   function start() {
     form.hidden = true;
     document.getElementById("logout").hidden = false;
-    const scripts = ["vendor/moment.min.js", "vendor/moment-locale-fi.js", "vendor/vis-data.min.js",
-                     "vendor/vis-timeline-graph2d.min.js", "page.js"];
+    document.getElementById("views").hidden = false;
     started ??= Promise.all([
       load("link", { rel: "stylesheet", href: "static/vendor/vis-timeline-graph2d.min.css" }),
-      // In order: each one needs the globals of the ones before it.
-      scripts.reduce((before, src) => before.then(() => load("script", { src: `static/${src}` })),
-                     Promise.resolve()),
+      scripts(["vendor/moment.min.js", "vendor/moment-locale-fi.js", "vendor/moment-timezone.min.js",
+               "vendor/moment-timezone-helsinki.js", "vendor/vis-data.min.js",
+               "vendor/vis-timeline-graph2d.min.js", "page.js"]),
     ]);
     return started;
   }
@@ -101,7 +113,11 @@
   document.getElementById("logout").addEventListener("click", () => logout());
   document.getElementById("lang").addEventListener("click", () => window.SiltaI18n.toggle());
 
-  window.SiltaApi = { get, view, Unauthorized, get labels() { return labels; } };
+  window.SiltaApi = {
+    get, view, scripts, Unauthorized,
+    get labels() { return session?.labels; },
+    get dashboardUnavailable() { return session?.dashboard_unavailable; },
+  };
   window.SiltaI18n.apply(document);
   if (sessionStorage.getItem(KEY)) login(sessionStorage.getItem(KEY));
   else showLogin();

@@ -1,5 +1,6 @@
-// The client list and one client's swimlane. Loaded by login.js after a token was
-// accepted; draws with vis-timeline (static/vendor), reads through window.SiltaApi.
+// The client list, one client's swimlane, and the routes (the dashboard is dashboard.js).
+// Loaded by login.js after a token was accepted; draws with vis-timeline (static/vendor),
+// reads through window.SiltaApi. Times are Helsinki's, whatever the browser's zone.
 "use strict";
 (() => {
   const { t } = window.SiltaI18n;
@@ -11,6 +12,7 @@
   const OPENS = new Set(["started", "opened"]);
   const CLOSES = new Set(["finished", "closed", "ended", "completed"]);
   const FIRST_WINDOW = 500;
+  const CLIENT_PAGE = 100;
   const VIS_LOCALES = {  // vis-timeline's own few words; its axis names months by moment
     en: { current: "current", time: "time", deleteSelected: "Delete selected" },
     fi: { current: "nykyinen", time: "aika", deleteSelected: "Poista valitut" },
@@ -22,31 +24,69 @@
   const kindName = (kind) => named(api.labels.kinds[kind]) ?? kind;
   const codeName = (code) => named(api.labels.codes[code.system]?.[code.code]);
   const systemName = (system) => api.labels.systems[system] ?? system;
+  const ZONE = "Europe/Helsinki";
   const formats = {};
   const when = (iso) => (formats[lang()] ??= new Intl.DateTimeFormat(lang() === "fi" ? "fi-FI" : "en-GB", {
-    dateStyle: "medium", timeStyle: "short", timeZone: "Europe/Helsinki",
+    dateStyle: "medium", timeStyle: "short", timeZone: ZONE,
   })).format(new Date(iso));
+  // The Helsinki calendar day of an instant, as the date inputs write it (YYYY-MM-DD).
+  const dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" });
+  const helsinkiDay = (iso) => dayFormat.format(new Date(iso));
+  // The time axis in Helsinki time too: vis-timeline draws through moment, given a zone
+  // by moment-timezone (static/vendor, with Helsinki's data only).
+  const helsinkiMoment = (date) => window.moment(date).tz(ZONE);
 
+  const VIEWS = { "clients-view": "clients", "client-view": "clients", "dashboard-view": "dashboard" };
   function show(id) {
-    for (const view of ["clients-view", "client-view"]) $(view).hidden = view !== id;
+    for (const view of Object.keys(VIEWS)) $(view).hidden = view !== id;
+    for (const link of document.querySelectorAll("#views a")) {
+      if (link.dataset.view === VIEWS[id]) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
   }
 
-  // --- the client list ---------------------------------------------------------------
+  // --- the client list: searched and paged by the API -----------------------------------
   let clients = [];
+  let matched = 0;
+  let nextCursor = null;
+  let searching = 0;  // the latest search; answers to earlier ones are dropped
 
   async function clientList() {
     await api.view("clients");
-    const response = await api.get("/clients", { limit: 1000 });
-    clients = (await response.json()).clients;
     show("clients-view");
-    filterClients();
+    await searchClients(false);
   }
 
-  function filterClients() {
-    const wanted = $("client-search").value.trim().toLowerCase();
+  async function searchClients(more) {
+    const search = $("client-search").value.trim().toLowerCase();
+    const mine = ++searching;
+    if (!/^[0-9a-f]{0,32}$/.test(search)) {  // a pseudonym is hex: nothing else is sent
+      clients = [];
+      matched = 0;
+      nextCursor = null;
+      renderClients("clients.badsearch");
+      return;
+    }
+    const response = await api.get("/clients", { limit: CLIENT_PAGE, search: search || undefined,
+                                                 cursor: more ? nextCursor : undefined });
+    if (!response.ok) throw new Error(`clients ${response.status}`);
+    const page = await response.json();
+    if (mine !== searching) return;
+    clients = more ? clients.concat(page.clients) : page.clients;
+    matched = page.matched;
+    nextCursor = page.next_cursor ?? null;
+    renderClients();
+  }
+
+  let typing = null;
+  function searchSoon() {
+    clearTimeout(typing);
+    typing = setTimeout(() => searchClients(false).catch(ignoreUnauthorized), 250);
+  }
+
+  function renderClients(problem) {
     const body = $("clients-table").tBodies[0];
-    const rows = clients.filter((c) => c.client.includes(wanted));
-    body.replaceChildren(...rows.map((c) => {
+    body.replaceChildren(...clients.map((c) => {
       const row = document.createElement("tr");
       const link = Object.assign(document.createElement("a"), { href: `#client/${c.client}` });
       link.append(Object.assign(document.createElement("code"), { textContent: c.client }));
@@ -56,13 +96,15 @@
         Object.assign(document.createElement("td"), { className: "num", textContent: n })));
       return row;
     }));
-    $("clients-count").textContent = t("clients.count", { shown: rows.length, all: clients.length });
+    $("clients-count").textContent = problem ? t(problem) : t("clients.count", { shown: clients.length, all: matched });
+    $("clients-more").hidden = !nextCursor;
   }
 
   // --- one client --------------------------------------------------------------------
   let timeline = null;
   let entries = [];
   let byId = new Map();  // entry_id -> entry, of the client shown
+  let days = new Map();  // entry_id -> its Helsinki day, YYYY-MM-DD
   let marks = [];  // the marks on screen, in time order: arrow keys walk this
 
   async function fetchTimeline(pseudonym) {
@@ -93,6 +135,7 @@
     const found = await fetchTimeline(pseudonym);
     entries = found ?? [];
     byId = new Map(entries.map((e) => [e.entry_id, e]));
+    days = new Map(entries.map((e) => [e.entry_id, helsinkiDay(e.occurred_at)]));
     if (!found) $("client-summary").textContent = t("client.notfound");
     kindOptions();
     draw(true);
@@ -119,11 +162,11 @@
 
   function selected() {
     const kinds = new Set([...document.querySelectorAll("#kind-options input:checked")].map((i) => i.value));
-    const from = $("period-from").value ? new Date(`${$("period-from").value}T00:00:00`) : null;
-    const to = $("period-to").value ? new Date(`${$("period-to").value}T23:59:59.999`) : null;
+    const from = $("period-from").value;
+    const to = $("period-to").value;
     const history = $("show-history").checked;
     return entries.filter((e) => kinds.has(e.kind) && (history || e.view === "current")
-      && (!from || new Date(e.occurred_at) >= from) && (!to || new Date(e.occurred_at) <= to));
+      && (!from || days.get(e.entry_id) >= from) && (!to || days.get(e.entry_id) <= to));
   }
 
   // Kind checkboxes with counts; a kind unchecked stays unchecked when the labels change.
@@ -208,7 +251,7 @@
       shown: shown.length, all: entries.length, health: counts.health, social: counts.social }) : t("client.notfound");
 
     const options = {
-      locale: lang(), locales: VIS_LOCALES,
+      locale: lang(), locales: VIS_LOCALES, moment: helsinkiMoment,
       stack: false, zoomKey: "ctrlKey", horizontalScroll: false, verticalScroll: false,
       zoomMin: 60 * 60 * 1000, zoomMax: 30 * 365 * 24 * 3600 * 1000, orientation: "top",
       groupOrder: (a, b) => SECTORS.indexOf(a.id) - SECTORS.indexOf(b.id) || String(a.id).localeCompare(String(b.id)),
@@ -334,17 +377,30 @@
     if (timeline && start) timeline.setWindow(start, end, { animation: false });
   });
   for (const id of ["show-history", "period-from", "period-to"]) $(id).addEventListener("change", () => draw(false));
-  $("client-search").addEventListener("input", filterClients);
+  $("client-search").addEventListener("input", searchSoon);
+  $("clients-more").addEventListener("click", () => searchClients(true).catch(ignoreUnauthorized));
 
-  // --- routes: #clients and #client/<pseudonym> (a pseudonym, never an identity code) --
+  // --- routes: #clients, #client/<pseudonym> (a pseudonym, never an identity code) and
+  // #dashboard
   const PSEUDONYM = /^#client\/([0-9a-f]{32})$/;
+  async function dashboard() {
+    await api.scripts(["vendor/echarts.common.min.js", "format.js", "charts.js", "dashboard.js"]);
+    show("dashboard-view");
+    await window.SiltaDashboard.show();
+  }
+
+  function ignoreUnauthorized(failure) {
+    if (!(failure instanceof api.Unauthorized)) throw failure;
+  }
+
   async function route() {
     const match = PSEUDONYM.exec(location.hash);
     try {
       if (match) await clientView(match[1]);
+      else if (location.hash === "#dashboard") await dashboard();
       else await clientList();
     } catch (failure) {
-      if (!(failure instanceof api.Unauthorized)) throw failure;
+      ignoreUnauthorized(failure);
     }
   }
   window.addEventListener("hashchange", route);
@@ -355,8 +411,12 @@
     delete $("timeline").dataset.drawn;
     entries = [];
     byId = new Map();
+    days = new Map();
     marks = [];
     clients = [];
+    nextCursor = null;
+    $("client-search").value = "";
+    $("clients-more").hidden = true;
     $("clients-table").tBodies[0].replaceChildren();
     $("kind-options").replaceChildren();
     for (const id of ["client-pseudonym", "client-summary", "clients-count"]) $(id).textContent = "";
@@ -371,7 +431,7 @@
       draw(false);
       if (!$("card-body").hidden) card($("card-body").dataset.id);
     } else if (!$("clients-view").hidden) {
-      filterClients();
+      renderClients();
     }
   });
 })();

@@ -1,6 +1,7 @@
 """Headless Chromium from Debian's package, driven by Playwright's Python API (no browser
 download: `executable_path`). Every page the tests open records the requests it makes,
-so a test can check that nothing left the API's origin."""
+so a test can check that nothing left the API's origin. `serious_violations` runs
+axe-core (tests/services/api/vendor, never shipped) in the page."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from playwright.async_api import Browser, ConsoleMessage, Page, Request, async_p
 from tests.conftest import IN_CI
 
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 
 def chromium_path() -> str:
@@ -60,8 +62,10 @@ class Visit:
 
 
 @asynccontextmanager
-async def visit(browser: Browser) -> AsyncIterator[Visit]:
-    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+async def visit(browser: Browser, timezone: str | None = None) -> AsyncIterator[Visit]:
+    """A tab; `timezone` is the browser's (the machine's by default)."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 900},
+                                        timezone_id=timezone)
     page = await context.new_page()
     seen = Visit(page)
 
@@ -81,3 +85,27 @@ async def visit(browser: Browser) -> AsyncIterator[Visit]:
         yield seen
     finally:
         await context.close()
+
+
+# axe's rules for WCAG 2.0-2.2 A and AA and its best practices; what it rates serious or
+# critical fails a test (contrast, names of controls, ARIA misuse, ...). One exemption:
+# the swimlane's marks sit where their time puts them, so close events overlap; WCAG
+# 2.5.8 exempts targets whose position is essential to the information, and the arrow
+# keys reach every mark. Target size is checked everywhere else.
+AXE_RUN = """async () => {
+  axe.configure({ rules: [{ id: "target-size", selector: "*:not(.vis-point.mark)" }] });
+  const result = await axe.run(document, { resultTypes: ["violations"], runOnly: {
+    type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] } });
+  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.impact} ${v.id}: ${v.help} at `
+      + v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", "));
+}"""
+
+
+async def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now. The script is
+    evaluated through the DevTools protocol, which the page's CSP does not govern: the
+    page itself still loads nothing but its own files."""
+    if not await page.evaluate("typeof axe !== 'undefined'"):
+        await page.evaluate(AXE.read_text(encoding="utf-8"))
+    return list(await page.evaluate(AXE_RUN))

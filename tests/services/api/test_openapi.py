@@ -13,8 +13,8 @@ def test_every_operation_is_documented() -> None:
     assert problems(spec, "bearerAuth") == []
     assert set(spec["paths"]) == {"/clients/{pseudonym}/timeline", "/entries/{entry_id}", "/entries",
                                   "/clients", "/audit", "/health", "/ready", "/metrics",
-                                  "/ui/session"}
-    for path in ("/clients/{pseudonym}/timeline", "/entries/{entry_id}"):
+                                  "/ui/session", "/indicators"}
+    for path in ("/clients/{pseudonym}/timeline", "/entries/{entry_id}", "/indicators"):
         assert "503" in spec["paths"][path]["get"]["responses"]
         assert "Retry-After" in spec["paths"][path]["get"]["responses"]["503"]["headers"]
 

@@ -232,3 +232,35 @@ async def test_every_view_is_audited_and_identity_codes_are_not_taken(
     views = [(r["detail"]["view"], r["client"]) for r in records if r["action"] == "page.view"]
     assert ("client", CLIENT_A) in views and ("clients", None) in views
     assert any(r["action"] == "timeline.read" and r["client"] == CLIENT_A for r in records)
+
+
+async def test_period_filters_and_times_are_helsinkis_in_any_browser_zone(
+        browser: Browser, base: str, tmp_path: Path) -> None:
+    # Entries occur at 08:00 in Helsinki, 20:00 the day before in Honolulu: filtering by
+    # the browser's days would keep other entries.
+    async with visit(browser, timezone="Pacific/Honolulu") as honolulu:
+        await open_client(honolulu, base, CLIENT_A)
+        marks = honolulu.page.locator("#timeline .vis-point.mark")
+        await honolulu.page.fill("#period-from", "2025-03-03")
+        await honolulu.page.fill("#period-to", "2025-03-05")
+        entries = {e["sequence"]: e for e in await api_entries(base, CLIENT_A)}
+        await expect(marks).to_have_count(3)  # entries 2, 3 and 4: 3.-5.3. in Helsinki
+        ids = {await m.get_attribute("data-id") for m in await marks.all()}
+        assert ids == {entries[n]["entry_id"] for n in (2, 3, 4)}
+        await honolulu.page.focus(f".mark[data-id='{entries[2]['entry_id']}']")
+        await expect(honolulu.page.locator("#card-body")).to_contain_text("klo 8.00")
+        # The time axis is Helsinki's too: zoomed in to hours at the entry (Ctrl + wheel
+        # zooms around the pointer), it sits at 08.
+        mark = honolulu.page.locator(f".mark[data-id='{entries[2]['entry_id']}']")
+        for _ in range(12):
+            await mark.hover()
+            await honolulu.page.keyboard.down("Control")
+            await honolulu.page.mouse.wheel(0, -400)
+            await honolulu.page.keyboard.up("Control")
+        box = await mark.bounding_box()
+        label = honolulu.page.locator("#timeline .vis-time-axis .vis-text.vis-minor",
+                                      has_text=re.compile(r"^0?8([:.]00)?$"))
+        at = await label.first.bounding_box()
+        assert box and at and abs((box["x"] + box["width"] / 2) - at["x"]) < 12
+        await honolulu.shot(tmp_path / "honolulu.png")
+        assert not honolulu.errors
