@@ -15,9 +15,9 @@ from collections import Counter
 
 from adapters.base import SourceInfo
 from adapters.errors import TranslationError
-from adapters.identity import Pseudonymiser
 from adapters.registry import translator
 from contracts.timeline import TimelineEntry
+from services.pseudonyms import Pseudonymiser
 from services.simulate import SimConfig, generate
 from services.timeline.minimise import entry_id, sector_of, to_entry
 from services.timeline.policy import Policy
