@@ -19,10 +19,12 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from deploy.local.broker import _HERE, LocalKafka, LocalKafkaError, free_port
+from deploy.local.broker import LocalKafka, free_port
+from deploy.local.errors import LocalKafkaError
+from deploy.local.jars import KAFKA_DIR
 from services.kafka.connection import KafkaConnection, SaslMechanism
 
-SECURE_TEMPLATE = _HERE / "server-secure.properties"
+SECURE_TEMPLATE = KAFKA_DIR / "server-secure.properties"
 MECHANISM: SaslMechanism = "SCRAM-SHA-512"
 SUPERUSER = "broker"  # the broker's own user, also what `up --secure` applies ACLs as
 

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from deploy.local.broker import LocalKafka, ensure_jars, kafka_version
+from deploy.local.broker import LocalKafka
+from deploy.local.jars import ensure_jars, kafka_version
 from deploy.local.secure import SecureLocalKafka, local_broker
 from services.kafka.acls import DEFAULT_ACLS_FILE, apply_acls, load_acls
 
