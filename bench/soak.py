@@ -43,6 +43,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,11 @@ class Traffic:
         self.mllp_port, self.http_url, self.tokens = mllp_port, http_url, tokens
         self.outcomes: Counter[str] = Counter()
         self.gateway_kept = 0  # MLLP AE whose bytes the gateway keeps (not empty)
+
+    @property
+    def accepted(self) -> int:
+        """Inputs a gateway took: MLLP AA and HTTP 202."""
+        return self.outcomes["MLLP AA"] + self.outcomes["HTTP 202"]
 
     async def mllp(self, messages: list[bytes]) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", self.mllp_port)
@@ -204,6 +210,91 @@ def _healthy(endpoints: dict[str, str]) -> dict[str, bool]:
     return ok
 
 
+@dataclass
+class Soaked:
+    """What one soak measured."""
+
+    traffic: Traffic
+    books: Any  # the `silta timeline verify` report once the books settled (or time ran out)
+    send_seconds: float
+    settle_seconds: float
+    memory: dict[str, int]  # RSS in bytes: baseline, after_traffic, settled
+    health: dict[str, bool]
+    gateway_letters: int  # dead letters the MLLP gateway wrote
+
+
+def _run_env(bootstrap: str, folder: Path) -> dict[str, str]:
+    """`silta run`'s environment: free ports of its own, so a `silta run` already on this
+    machine is left alone, a fresh store and pseudonym key."""
+    env = os.environ | {name: str(free_port()) for name in _PORTS} | {
+        "SILTA_KAFKA_BOOTSTRAP": bootstrap, "SILTA_PSEUDONYM_KEY": secrets.token_hex(32),
+        "SILTA_STORE_URL": f"sqlite:///{folder / 'timeline.sqlite3'}",
+        "SILTA_LOG_LEVEL": "WARNING"}
+    # `_books` reads the same store with the same key, in this process.
+    os.environ.update({k: env[k] for k in ("SILTA_PSEUDONYM_KEY", "SILTA_STORE_URL")})
+    return env
+
+
+def _settled_books(bootstrap: str, accepted: int, deadline: float) -> Any:
+    """The books once every accepted input is a raw record and they balance, store included;
+    as they stand at `deadline` (monotonic time) when they never do."""
+    books = asyncio.run(_books(bootstrap))
+    while (books.raw_records != accepted or not books.balanced
+           or books.store_entries != books.entries) and time.monotonic() < deadline:
+        time.sleep(5)
+        books = asyncio.run(_books(bootstrap))
+    return books
+
+
+def _gateway_letters(bootstrap: str) -> int:
+    letters = [from_deadletter(r) for r in asyncio.run(read_topic(bootstrap, "silta.deadletter.v1"))]
+    return sum(d.context.get("stage") == "mllp-gateway" for d in letters)
+
+
+def soak(bootstrap: str, mllp: list[bytes], http: list[tuple[str, str, bytes]],
+         connections: int, max_seconds: float) -> Soaked:
+    folder = Path(tempfile.mkdtemp(prefix="silta-soak-"))
+    env = _run_env(bootstrap, folder)
+    with silta_run(env, folder / "silta-run.log") as (process, out):
+        tokens, endpoints = _pairs(_TOKENS, out, "="), _pairs(_HEALTH, out, " ")
+        baseline = _rss(process.pid)
+        traffic = Traffic(int(env["SILTA_MLLP_PORT"]), endpoints["http-ingest"], tokens)
+        started = time.monotonic()
+        asyncio.run(asyncio.wait_for(_send(traffic, mllp, http, connections), max_seconds))
+        send_seconds = time.monotonic() - started
+        peak = _rss(process.pid)
+        books = _settled_books(bootstrap, traffic.accepted, started + max_seconds)
+        settle_seconds = time.monotonic() - started
+        time.sleep(5)
+        memory = {"baseline": baseline, "after_traffic": peak, "settled": _rss(process.pid)}
+        return Soaked(traffic, books, send_seconds, settle_seconds, memory,
+                      _healthy(endpoints), _gateway_letters(bootstrap))
+
+
+def _result(soaked: Soaked, mllp_inputs: int, http_inputs: int, broker: str) -> dict[str, Any]:
+    traffic, books, memory = soaked.traffic, soaked.books, soaked.memory
+    total = mllp_inputs + http_inputs
+    baseline, settled = memory["baseline"], memory["settled"]
+    result = {
+        "environment": environment(), "broker": broker, "inputs": total,
+        "mllp_inputs": mllp_inputs, "http_inputs": http_inputs,
+        "outcomes": dict(sorted(traffic.outcomes.items())), "accepted": traffic.accepted,
+        "send_seconds": round(soaked.send_seconds, 1),
+        "settle_seconds": round(soaked.settle_seconds, 1),
+        "inputs_per_second": round(total / soaked.send_seconds),
+        "books": books.summary(), "gateway_dead_letters": soaked.gateway_letters,
+        "gateway_kept_expected": traffic.gateway_kept,
+        "memory_mib": {name: round(value / MIB) for name, value in memory.items()},
+        "memory_ratio_settled_to_baseline": round(settled / baseline, 2),
+        "memory_in_band": settled <= 1.5 * baseline + 64 * MIB, "healthy": soaked.health,
+    }
+    result["ok"] = bool(
+        books.balanced and books.raw_records == traffic.accepted
+        and all(soaked.health.values()) and result["memory_in_band"]
+        and soaked.gateway_letters == traffic.gateway_kept)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--inputs", type=int, default=100_000)
@@ -211,62 +302,16 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="silta-soak-"))
-    mllp, http, total = _plan(args.inputs, args.seed)
+    mllp, http, _ = _plan(args.inputs, args.seed)
     with kafka_broker() as (bootstrap, broker_note):
-        # Free ports of its own, so a `silta run` already on this machine is left alone.
-        ports = {name: str(free_port()) for name in _PORTS}
-        env = os.environ | ports | {
-            "SILTA_KAFKA_BOOTSTRAP": bootstrap, "SILTA_PSEUDONYM_KEY": secrets.token_hex(32),
-            "SILTA_STORE_URL": f"sqlite:///{folder / 'timeline.sqlite3'}",
-            "SILTA_LOG_LEVEL": "WARNING"}
-        os.environ.update({k: env[k] for k in ("SILTA_PSEUDONYM_KEY", "SILTA_STORE_URL")})
-        with silta_run(env, folder / "silta-run.log") as (process, out):
-            tokens, endpoints = _pairs(_TOKENS, out, "="), _pairs(_HEALTH, out, " ")
-            baseline = _rss(process.pid)
-            traffic = Traffic(int(ports["SILTA_MLLP_PORT"]), endpoints["http-ingest"], tokens)
-            started = time.monotonic()
-            asyncio.run(asyncio.wait_for(_send(traffic, mllp, http, args.connections),
-                                         args.max_seconds))
-            sent_seconds = time.monotonic() - started
-            peak = _rss(process.pid)
-            accepted = traffic.outcomes["MLLP AA"] + traffic.outcomes["HTTP 202"]
-            books = asyncio.run(_books(bootstrap))
-            while (books.raw_records != accepted or not books.balanced
-                   or books.store_entries != books.entries) and (
-                    time.monotonic() - started < args.max_seconds):
-                time.sleep(5)
-                books = asyncio.run(_books(bootstrap))
-            settled_seconds = time.monotonic() - started
-            time.sleep(5)
-            final = _rss(process.pid)
-            health = _healthy(endpoints)
-            letters = [from_deadletter(r) for r in
-                       asyncio.run(read_topic(bootstrap, "silta.deadletter.v1"))]
-            gateway_letters = sum(d.context.get("stage") == "mllp-gateway" for d in letters)
-    result = {
-        "environment": environment(), "broker": broker_note, "inputs": total,
-        "mllp_inputs": len(mllp), "http_inputs": len(http),
-        "outcomes": dict(sorted(traffic.outcomes.items())), "accepted": accepted,
-        "send_seconds": round(sent_seconds, 1), "settle_seconds": round(settled_seconds, 1),
-        "inputs_per_second": round(total / sent_seconds),
-        "books": books.summary(), "gateway_dead_letters": gateway_letters,
-        "gateway_kept_expected": traffic.gateway_kept,
-        "memory_mib": {"baseline": round(baseline / MIB), "after_traffic": round(peak / MIB),
-                       "settled": round(final / MIB)},
-        "memory_ratio_settled_to_baseline": round(final / baseline, 2),
-        "memory_in_band": final <= 1.5 * baseline + 64 * MIB, "healthy": health,
-    }
-    result["ok"] = bool(
-        books.balanced and books.raw_records == accepted and all(health.values())
-        and result["memory_in_band"] and gateway_letters == traffic.gateway_kept)
-    for line in books.lines():
+        soaked = soak(bootstrap, mllp, http, args.connections, args.max_seconds)
+    result = _result(soaked, len(mllp), len(http), broker_note)
+    for line in soaked.books.lines():
         print(line)
     print(json.dumps({k: v for k, v in result.items() if k not in ("environment", "books")},
                      indent=1))
     print(f"wrote {write('soak', result)}")
     sys.exit(0 if result["ok"] else 1)
-
 
 if __name__ == "__main__":
     main()
