@@ -98,6 +98,11 @@ class Traffic:
         self.outcomes: Counter[str] = Counter()
         self.gateway_kept = 0  # MLLP AE whose bytes the gateway keeps (not empty)
 
+    @property
+    def accepted(self) -> int:
+        """Inputs a gateway took: MLLP AA and HTTP 202."""
+        return self.outcomes["MLLP AA"] + self.outcomes["HTTP 202"]
+
     async def mllp(self, messages: list[bytes]) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", self.mllp_port)
         try:
@@ -163,7 +168,7 @@ def silta_run(env: dict[str, str], log: Path) -> Iterator[tuple[subprocess.Popen
                 process.kill()
 
 
-def _plan(inputs: int, seed: int) -> tuple[list[bytes], list[tuple[str, str, bytes]], int]:
+def _plan(inputs: int, seed: int) -> tuple[list[bytes], list[tuple[str, str, bytes]]]:
     """The MLLP messages and the HTTP requests (source, kind, body), shuffled."""
     rng = random.Random(seed)
     probes = inputs // 5
@@ -175,7 +180,7 @@ def _plan(inputs: int, seed: int) -> tuple[list[bytes], list[tuple[str, str, byt
     rng.shuffle(mixed)
     mllp = [body for fmt, _, _, body in mixed if fmt == "hl7v2"]
     http = [(source, kind, body) for fmt, source, kind, body in mixed if fmt != "hl7v2"]
-    return mllp, http, len(mixed)
+    return mllp, http
 
 
 async def _send(traffic: Traffic, mllp: list[bytes], http: list[tuple[str, str, bytes]],
@@ -184,13 +189,6 @@ async def _send(traffic: Traffic, mllp: list[bytes], http: list[tuple[str, str, 
         await asyncio.gather(
             *(traffic.mllp(mllp[n::connections]) for n in range(connections)),
             *(traffic.http(client, http[n::connections]) for n in range(connections)))
-
-
-async def _books(bootstrap: str) -> Any:
-    from services.cli.timeline import _verify
-    from services.timeline.settings import TimelineSettings
-
-    return await _verify(TimelineSettings(kafka_bootstrap=bootstrap), True)
 
 
 def _healthy(endpoints: dict[str, str]) -> dict[str, bool]:
@@ -204,6 +202,73 @@ def _healthy(endpoints: dict[str, str]) -> dict[str, bool]:
     return ok
 
 
+def _run_env(bootstrap: str, folder: Path) -> dict[str, str]:
+    """`silta run`'s environment: a fresh store and key, and free ports of its own so a
+    `silta run` already on this machine is left alone."""
+    env = os.environ | {name: str(free_port()) for name in _PORTS} | {
+        "SILTA_KAFKA_BOOTSTRAP": bootstrap, "SILTA_PSEUDONYM_KEY": secrets.token_hex(32),
+        "SILTA_STORE_URL": f"sqlite:///{folder / 'timeline.sqlite3'}",
+        "SILTA_LOG_LEVEL": "WARNING"}
+    # The books are read here, from the same store with the same key.
+    os.environ.update({k: env[k] for k in ("SILTA_PSEUDONYM_KEY", "SILTA_STORE_URL")})
+    return env
+
+
+async def _settled_books(bootstrap: str, accepted: int, deadline: float) -> Any:
+    """`silta timeline verify`'s books once every accepted input is a raw record and they
+    balance, store included; as they stand at `deadline` (monotonic) when they never do."""
+    from services.cli.timeline import _verify
+    from services.timeline.settings import TimelineSettings
+
+    settings = TimelineSettings(kafka_bootstrap=bootstrap)
+    books = await _verify(settings, True)
+    while (books.raw_records != accepted or not books.balanced
+           or books.store_entries != books.entries) and time.monotonic() < deadline:
+        await asyncio.sleep(5)
+        books = await _verify(settings, True)
+    return books
+
+
+def soak(bootstrap: str, mllp: list[bytes], http: list[tuple[str, str, bytes]],
+         connections: int, max_seconds: float) -> tuple[dict[str, Any], Any]:
+    """Send the traffic through a fresh `silta run` and wait for the books to settle;
+    (what it measured, the books)."""
+    folder = Path(tempfile.mkdtemp(prefix="silta-soak-"))
+    env = _run_env(bootstrap, folder)
+    with silta_run(env, folder / "silta-run.log") as (process, out):
+        tokens, endpoints = _pairs(_TOKENS, out, "="), _pairs(_HEALTH, out, " ")
+        memory = {"baseline": _rss(process.pid)}
+        traffic = Traffic(int(env["SILTA_MLLP_PORT"]), endpoints["http-ingest"], tokens)
+        started = time.monotonic()
+        asyncio.run(asyncio.wait_for(_send(traffic, mllp, http, connections), max_seconds))
+        sent_seconds = time.monotonic() - started
+        memory["after_traffic"] = _rss(process.pid)
+        books = asyncio.run(_settled_books(bootstrap, traffic.accepted, started + max_seconds))
+        settled_seconds = time.monotonic() - started
+        time.sleep(5)
+        memory["settled"] = _rss(process.pid)
+        health = _healthy(endpoints)
+        letters = [from_deadletter(r) for r in
+                   asyncio.run(read_topic(bootstrap, "silta.deadletter.v1"))]
+    gateway_letters = sum(d.context.get("stage") == "mllp-gateway" for d in letters)
+    baseline, settled, inputs = memory["baseline"], memory["settled"], len(mllp) + len(http)
+    measured = {
+        "inputs": inputs, "mllp_inputs": len(mllp), "http_inputs": len(http),
+        "outcomes": dict(sorted(traffic.outcomes.items())), "accepted": traffic.accepted,
+        "send_seconds": round(sent_seconds, 1), "settle_seconds": round(settled_seconds, 1),
+        "inputs_per_second": round(inputs / sent_seconds),
+        "books": books.summary(), "gateway_dead_letters": gateway_letters,
+        "gateway_kept_expected": traffic.gateway_kept,
+        "memory_mib": {name: round(value / MIB) for name, value in memory.items()},
+        "memory_ratio_settled_to_baseline": round(settled / baseline, 2),
+        "memory_in_band": settled <= 1.5 * baseline + 64 * MIB, "healthy": health,
+    }
+    measured["ok"] = bool(
+        books.balanced and books.raw_records == traffic.accepted and all(health.values())
+        and measured["memory_in_band"] and gateway_letters == traffic.gateway_kept)
+    return measured, books
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--inputs", type=int, default=100_000)
@@ -211,55 +276,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="silta-soak-"))
-    mllp, http, total = _plan(args.inputs, args.seed)
+    mllp, http = _plan(args.inputs, args.seed)
     with kafka_broker() as (bootstrap, broker_note):
-        # Free ports of its own, so a `silta run` already on this machine is left alone.
-        ports = {name: str(free_port()) for name in _PORTS}
-        env = os.environ | ports | {
-            "SILTA_KAFKA_BOOTSTRAP": bootstrap, "SILTA_PSEUDONYM_KEY": secrets.token_hex(32),
-            "SILTA_STORE_URL": f"sqlite:///{folder / 'timeline.sqlite3'}",
-            "SILTA_LOG_LEVEL": "WARNING"}
-        os.environ.update({k: env[k] for k in ("SILTA_PSEUDONYM_KEY", "SILTA_STORE_URL")})
-        with silta_run(env, folder / "silta-run.log") as (process, out):
-            tokens, endpoints = _pairs(_TOKENS, out, "="), _pairs(_HEALTH, out, " ")
-            baseline = _rss(process.pid)
-            traffic = Traffic(int(ports["SILTA_MLLP_PORT"]), endpoints["http-ingest"], tokens)
-            started = time.monotonic()
-            asyncio.run(asyncio.wait_for(_send(traffic, mllp, http, args.connections),
-                                         args.max_seconds))
-            sent_seconds = time.monotonic() - started
-            peak = _rss(process.pid)
-            accepted = traffic.outcomes["MLLP AA"] + traffic.outcomes["HTTP 202"]
-            books = asyncio.run(_books(bootstrap))
-            while (books.raw_records != accepted or not books.balanced
-                   or books.store_entries != books.entries) and (
-                    time.monotonic() - started < args.max_seconds):
-                time.sleep(5)
-                books = asyncio.run(_books(bootstrap))
-            settled_seconds = time.monotonic() - started
-            time.sleep(5)
-            final = _rss(process.pid)
-            health = _healthy(endpoints)
-            letters = [from_deadletter(r) for r in
-                       asyncio.run(read_topic(bootstrap, "silta.deadletter.v1"))]
-            gateway_letters = sum(d.context.get("stage") == "mllp-gateway" for d in letters)
-    result = {
-        "environment": environment(), "broker": broker_note, "inputs": total,
-        "mllp_inputs": len(mllp), "http_inputs": len(http),
-        "outcomes": dict(sorted(traffic.outcomes.items())), "accepted": accepted,
-        "send_seconds": round(sent_seconds, 1), "settle_seconds": round(settled_seconds, 1),
-        "inputs_per_second": round(total / sent_seconds),
-        "books": books.summary(), "gateway_dead_letters": gateway_letters,
-        "gateway_kept_expected": traffic.gateway_kept,
-        "memory_mib": {"baseline": round(baseline / MIB), "after_traffic": round(peak / MIB),
-                       "settled": round(final / MIB)},
-        "memory_ratio_settled_to_baseline": round(final / baseline, 2),
-        "memory_in_band": final <= 1.5 * baseline + 64 * MIB, "healthy": health,
-    }
-    result["ok"] = bool(
-        books.balanced and books.raw_records == accepted and all(health.values())
-        and result["memory_in_band"] and gateway_letters == traffic.gateway_kept)
+        measured, books = soak(bootstrap, mllp, http, args.connections, args.max_seconds)
+    result = {"environment": environment(), "broker": broker_note, **measured}
     for line in books.lines():
         print(line)
     print(json.dumps({k: v for k, v in result.items() if k not in ("environment", "books")},

@@ -1,58 +1,34 @@
 """A single-node Apache Kafka (KRaft) broker on loopback, with no Docker.
 
-The broker's jars come from Maven Central through the small Maven project next to this
-file (`kafka/pom.xml`), copied once into a cache folder. Each broker instance lives in
-its own run folder (config, data, log, pid), so tests can run one on a random port beside
-a developer's broker on 9092.
+The broker's jars come from Maven Central into a cache folder (jars.py). Each broker
+instance lives in its own run folder (config, data, log, pid), so tests can run one on a
+random port beside a developer's broker on 9092.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import os
-import re
 import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from contracts.errors import SiltaError
+from deploy.local.errors import LocalKafkaError
+from deploy.local.jars import KAFKA_DIR, cache_root, ensure_jars, kafka_version, which
 
 if TYPE_CHECKING:
     from services.kafka.clients import Kafka
 
-_HERE = Path(__file__).resolve().parent / "kafka"
-POM = _HERE / "pom.xml"
-LOG4J_CONFIG = _HERE / "log4j2.properties"
-SERVER_TEMPLATE = _HERE / "server.properties"
-
-
-class LocalKafkaError(SiltaError, RuntimeError):
-    """The local broker could not be fetched, formatted, started or stopped."""
-
-
-def kafka_version() -> str:
-    """The broker version pinned in the Maven project (its single source of truth)."""
-    match = re.search(r"<kafka\.version>([^<]+)</kafka\.version>", POM.read_text())
-    if not match:
-        raise LocalKafkaError(f"{POM}: no <kafka.version> property")
-    return match.group(1)
-
-
-def cache_root() -> Path:
-    if env := os.environ.get("SILTA_CACHE_DIR"):
-        return Path(env)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "silta"
+LOG4J_CONFIG = KAFKA_DIR / "log4j2.properties"
+SERVER_TEMPLATE = KAFKA_DIR / "server.properties"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -65,56 +41,6 @@ def _port_in_use(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
-
-
-def _which(tool: str, hint: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        raise LocalKafkaError(f"`{tool}` is not on PATH; {hint}")
-    return path
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def ensure_jars(version: str | None = None) -> Path:
-    """Return the folder holding the broker's jars, fetching them with Maven if needed."""
-    version = version or kafka_version()
-    home = cache_root() / f"kafka-{version}"
-    libs = home / "libs"
-    marker = home / ".complete"
-    if marker.exists():
-        return libs
-    mvn = _which("mvn", "install Maven (Debian package `maven`) to fetch the Kafka broker")
-    with _file_lock(home.with_suffix(".lock")):
-        if marker.exists():  # another process fetched them while we waited
-            return libs
-        with tempfile.TemporaryDirectory(prefix="silta-kafka-pom-") as work:
-            # Run Maven on a copy so it never writes target/ into the source tree.
-            shutil.copy(POM, Path(work) / "pom.xml")
-            staging = Path(work) / "libs"
-            result = subprocess.run(
-                [mvn, "-q", "-B", "-f", str(Path(work) / "pom.xml"),
-                 "dependency:copy-dependencies", "-DincludeScope=runtime",
-                 f"-DoutputDirectory={staging}"],
-                capture_output=True, text=True, check=False,
-            )
-            if result.returncode != 0 or not any(staging.glob("kafka_2.13-*.jar")):
-                tail = (result.stdout + result.stderr)[-2000:]
-                raise LocalKafkaError(f"mvn could not fetch Kafka {version}:\n{tail}")
-            shutil.rmtree(libs, ignore_errors=True)
-            libs.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(staging), libs)
-        marker.write_text(version)
-    return libs
 
 
 async def probe(bootstrap: Kafka, timeout: float = 5.0) -> int:
@@ -228,34 +154,50 @@ class LocalKafka:
                 f"{self.bootstrap} is already in use by another process; pick another port "
                 "(--port or SILTA_KAFKA_PORT) or point SILTA_KAFKA_BOOTSTRAP at that broker"
             )
-        java = _which("java", "install a Java 17+ runtime to run the local Kafka broker")
+        java = self._java()
+        process = self._spawn(java, self._configure(java))
+        self._await_answer(process, started + timeout, timeout)
+        return time.monotonic() - started
+
+    def _java(self) -> list[str]:
+        """`java` with the class path and logging config every broker tool runs with."""
+        java = which("java", "install a Java 17+ runtime to run the local Kafka broker")
         libs = ensure_jars(self.version)
-        controller_port = free_port(self.host)
+        return [java, "-cp", f"{libs}/*", f"-Dlog4j2.configurationFile={LOG4J_CONFIG}"]
+
+    def _configure(self, java: list[str]) -> Path:
+        """Write the broker's config and, on first start, format its storage; the config."""
         data_dir = self._dir / "data"
         self._dir.mkdir(parents=True, exist_ok=True)
         props = self._dir / "server.properties"
-        props.write_text(self._server_properties(controller_port, data_dir))
-        classpath = f"{libs}/*"
-        log4j = f"-Dlog4j2.configurationFile={LOG4J_CONFIG}"
+        props.write_text(self._server_properties(free_port(self.host), data_dir))
         if not (data_dir / "meta.properties").exists():
             shutil.rmtree(data_dir, ignore_errors=True)
             fmt = subprocess.run(
-                [java, "-cp", classpath, log4j, "kafka.tools.StorageTool", "format",
-                 "--standalone", "--ignore-formatted", f"--cluster-id={_cluster_id()}",
-                 "-c", str(props), *self._format_options()],
+                [*java, "kafka.tools.StorageTool", "format", "--standalone",
+                 "--ignore-formatted", f"--cluster-id={_cluster_id()}", "-c", str(props),
+                 *self._format_options()],
                 capture_output=True, text=True, check=False,
             )
             if fmt.returncode != 0:
                 raise LocalKafkaError(f"formatting KRaft storage failed:\n{fmt.stderr[-2000:]}")
+        return props
+
+    def _spawn(self, java: list[str], props: Path) -> subprocess.Popen[bytes]:
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
-                [java, f"-Xmx{self.heap}", "-Xms256m", "-XX:+ExitOnOutOfMemoryError",
-                 "-Djava.awt.headless=true", "-cp", classpath, log4j, "kafka.Kafka", str(props)],
+                [*java, f"-Xmx{self.heap}", "-Xms256m", "-XX:+ExitOnOutOfMemoryError",
+                 "-Djava.awt.headless=true", "kafka.Kafka", str(props)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
         self._pid_file.write_text(str(process.pid))
-        deadline = started + timeout
+        return process
+
+    def _await_answer(self, process: subprocess.Popen[bytes], deadline: float,
+                      timeout: float) -> None:
+        """Return once the broker answers a metadata request; stop it and raise when it
+        exits or stays silent past `deadline` (monotonic time)."""
         while True:
             if process.poll() is not None:
                 raise LocalKafkaError(
@@ -267,7 +209,7 @@ class LocalKafka:
                 if not _port_in_use(self.host, self.port):
                     raise ConnectionRefusedError
                 probe_sync(self.connection, timeout=2)
-                return time.monotonic() - started
+                return
             except Exception:
                 if time.monotonic() > deadline:
                     self.down()

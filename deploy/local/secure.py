@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pydantic import SecretStr
 
-from deploy.local.broker import _HERE, LocalKafka, LocalKafkaError, free_port
+from deploy.local.broker import LocalKafka, free_port
+from deploy.local.errors import LocalKafkaError
+from deploy.local.jars import KAFKA_DIR
 from services.kafka.connection import KafkaConnection, SaslMechanism
 
-SECURE_TEMPLATE = _HERE / "server-secure.properties"
+SECURE_TEMPLATE = KAFKA_DIR / "server-secure.properties"
 MECHANISM: SaslMechanism = "SCRAM-SHA-512"
 SUPERUSER = "broker"  # the broker's own user, also what `up --secure` applies ACLs as
 
@@ -75,28 +77,33 @@ class SecureLocalKafka(LocalKafka):
             SecretStr(password if password is not None else known[principal]), self.cafile)
 
     def client_env(self, principal: str, cafile: Path) -> dict[str, str]:
-        """`principal`'s client settings as Silta environment variables."""
-        conn = self.client(principal)
-        assert conn.sasl_password is not None
-        return {"SILTA_KAFKA_BOOTSTRAP": conn.bootstrap,
-                "SILTA_KAFKA_SECURITY_PROTOCOL": conn.security_protocol,
-                "SILTA_KAFKA_SASL_MECHANISM": MECHANISM,
-                "SILTA_KAFKA_SASL_USERNAME": principal,
-                "SILTA_KAFKA_SASL_PASSWORD": conn.sasl_password.get_secret_value(),
-                "SILTA_KAFKA_SSL_CAFILE": str(cafile)}
+        """`principal`'s SASL/SCRAM client settings as Silta environment variables."""
+        return _as_env(replace(self.client(principal), ssl_cafile=cafile))
 
     def write_client_files(self, out: Path) -> list[Path]:
-        """`out/ca.pem` and one `out/<principal>.env` per principal (owner-only)."""
+        """`out/ca.pem`, and per principal `out/<principal>.env` (SASL/SCRAM) and
+        `out/<principal>.mtls.env` with its certificate and key beside it (mutual TLS).
+        Passwords and keys are owner-only."""
         out.mkdir(parents=True, exist_ok=True)
         cafile = out / "ca.pem"
         cafile.write_bytes(self.cafile.read_bytes())
         written = [cafile]
         for principal in self.principals:
-            path = out / f"{principal}.env"
-            env = self.client_env(principal, cafile.resolve())
-            _write_private(path, "".join(f"{k}={v}\n" for k, v in env.items()))
-            written.append(path)
+            written += self._write_principal_files(out, principal, cafile.resolve())
         return written
+
+    def _write_principal_files(self, out: Path, principal: str, cafile: Path) -> list[Path]:
+        cert, key = out / f"{principal}.pem", out / f"{principal}.key"
+        issued_cert, issued_key = self._client_files(principal)
+        cert.write_bytes(issued_cert.read_bytes())
+        _write_private(key, issued_key.read_text())
+        mtls = replace(self.mtls_client(principal), ssl_cafile=cafile,
+                       ssl_certfile=cert.resolve(), ssl_keyfile=key.resolve())
+        envs = {out / f"{principal}.env": self.client_env(principal, cafile),
+                out / f"{principal}.mtls.env": _as_env(mtls)}
+        for path, env in envs.items():
+            _write_private(path, "".join(f"{name}={value}\n" for name, value in env.items()))
+        return [*envs, cert, key]
 
     def _server_properties(self, controller_port: int, data_dir: Path) -> str:
         self._make_certificates()
@@ -160,6 +167,15 @@ def local_broker(port: int, run_dir: Path | None) -> LocalKafka:
     if (plain._dir / "credentials.json").exists():
         return SecureLocalKafka(port=port, run_dir=run_dir)
     return plain
+
+
+def _as_env(conn: KafkaConnection) -> dict[str, str]:
+    """The connection as Silta environment variables, secrets in clear: the settings that
+    differ from the defaults."""
+    defaults = KafkaConnection("").as_settings()
+    return {f"SILTA_{name.upper()}": (value.get_secret_value() if isinstance(value, SecretStr)
+                                      else str(value))
+            for name, value in conn.as_settings().items() if value != defaults[name]}
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -54,10 +54,12 @@ class Authenticator:
 
 
 AuditDenied = Callable[[Principal, str, str], Awaitable[None]]
+# What `requires` makes: a FastAPI dependency answering with the authorised caller.
+Requirement = Callable[..., Awaitable[Principal]]
 
 
 def requires(scope: str, authenticator: Authenticator,
-             on_denied: AuditDenied) -> Callable[..., Awaitable[Principal]]:
+             on_denied: AuditDenied) -> Requirement:
     """A dependency that yields the caller, or answers 401 (who?) / 403 (not allowed)."""
     log = get_logger(service="api")
 

@@ -12,7 +12,8 @@ from services.api.audit import Auditor, from_store
 from services.api.auth import Authenticator, Principal, requires
 from services.api.figures import IndicatorFigures, missing
 from services.api.models import Indicators
-from services.observability.http import ApiError, error_responses, reject_unknown_query
+from services.api.routes import guarded_router
+from services.observability.http import ApiError, error_responses
 
 INDICATORS = "GET /indicators"
 # Exactly what parse_period takes: years 1900-2199, half-years, months 01-12.
@@ -22,8 +23,7 @@ PERIOD = r"^(19|20|21)\d\d(H[12]|-(0[1-9]|1[0-2]))?$"
 def dashboard_router(figures: IndicatorFigures, authenticator: Authenticator,
                      auditor: Auditor) -> APIRouter:
     read = requires("timeline:read", authenticator, auditor.denied)
-    router = APIRouter(tags=["indicators"],
-                       dependencies=[Depends(read), Depends(reject_unknown_query)])
+    router = guarded_router("indicators", read)
 
     @router.get(
         "/indicators", response_model=Indicators, summary="Outcome indicators",

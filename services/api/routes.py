@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, StringConstraints
 from contracts.timeline import HEX32, Sector
 from services.api import cursor as cursors
 from services.api.audit import Auditor, from_store
-from services.api.auth import Authenticator, Principal, requires
+from services.api.auth import Authenticator, Principal, Requirement, requires
 from services.api.client_index import ClientIndex
 from services.api.models import (
     AuditLog,
@@ -42,18 +42,40 @@ Pseudonym = Annotated[str, Path(
 EntryId = Annotated[str, Path(pattern=HEX32, description="entry id: 32 lowercase hex characters",
                               examples=["9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"])]
 ListLimit = Annotated[int, Query(ge=1, le=1000, description="at most this many")]
+Cursor = Annotated[str | None, Query(
+    pattern=cursors.PATTERN, description="`next_cursor` of the previous page")]
+Sectors = Annotated[list[Sector] | None, Query(
+    max_length=2, description="`health` and/or `social`; repeat for both")]
+Kinds = Annotated[list[Kind] | None, Query(
+    max_length=32, description="entry kinds, e.g. `encounter.started`; repeatable")]
+Since = Annotated[AwareDatetime | None, Query(
+    description="occurred at or after (RFC 3339 with offset)")]
+Until = Annotated[AwareDatetime | None, Query(
+    description="occurred before (RFC 3339 with offset)")]
+IncludeHistory = Annotated[bool, Query(description="also superseded and retracted entries")]
+PageSize = Annotated[int, Query(ge=1, le=500, description="page size")]
+
+
+def guarded_router(tag: str, read: Requirement) -> APIRouter:
+    """A router whose every route authenticates first (an unauthenticated caller learns
+    nothing about parameters), then refuses unknown query parameters. FastAPI runs the
+    `read` dependency once per request, however many parameters name it."""
+    return APIRouter(tags=[tag], dependencies=[Depends(read), Depends(reject_unknown_query)])
 
 
 def timeline_router(store: TimelineStore, authenticator: Authenticator,
                     auditor: Auditor) -> APIRouter:
     read = requires("timeline:read", authenticator, auditor.denied)
-    # Authentication first (an unauthenticated caller learns nothing about parameters),
-    # then unknown query parameters; FastAPI runs the `read` dependency once per request.
-    router = APIRouter(tags=["timeline"],
-                       dependencies=[Depends(read), Depends(reject_unknown_query)])
-    Reader = Annotated[Principal, Depends(read)]
-    index = ClientIndex(store)
+    router = guarded_router("timeline", read)
+    _client_timeline(router, read, store, auditor)
+    _one_entry(router, read, store, auditor)
+    _every_entry(router, read, store, auditor)
+    _client_list(router, read, ClientIndex(store), auditor)
+    return router
 
+
+def _client_timeline(router: APIRouter, read: Requirement, store: TimelineStore,
+                     auditor: Auditor) -> None:
     @router.get(
         "/clients/{pseudonym}/timeline", response_model=TimelinePage,
         response_model_exclude_none=True, summary="A client's timeline, one page",
@@ -69,21 +91,9 @@ def timeline_router(store: TimelineStore, authenticator: Authenticator,
                                      s404="No entries for this pseudonym.")},
     )
     async def timeline(
-        pseudonym: Pseudonym,
-        who: Reader,
-        sector: Annotated[list[Sector] | None, Query(
-            max_length=2, description="`health` and/or `social`; repeat for both")] = None,
-        kind: Annotated[list[Kind] | None, Query(
-            max_length=32, description="entry kinds, e.g. `encounter.started`; repeatable")] = None,
-        since: Annotated[AwareDatetime | None, Query(
-            description="occurred at or after (RFC 3339 with offset)")] = None,
-        until: Annotated[AwareDatetime | None, Query(
-            description="occurred before (RFC 3339 with offset)")] = None,
-        include_history: Annotated[bool, Query(
-            description="also superseded and retracted entries")] = False,
-        cursor: Annotated[str | None, Query(
-            pattern=cursors.PATTERN, description="`next_cursor` of the previous page")] = None,
-        limit: Annotated[int, Query(ge=1, le=500, description="page size")] = 100,
+        pseudonym: Pseudonym, who: Annotated[Principal, Depends(read)],
+        sector: Sectors = None, kind: Kinds = None, since: Since = None, until: Until = None,
+        include_history: IncludeHistory = False, cursor: Cursor = None, limit: PageSize = 100,
     ) -> TimelinePage:
         filters: dict[str, Any] = {
             "sector": sorted(set(sector or ())), "kind": sorted(set(kind or ())),
@@ -107,13 +117,16 @@ def timeline_router(store: TimelineStore, authenticator: Authenticator,
         return TimelinePage(client=pseudonym, next_cursor=next_cursor,
                             entries=[TimelineEntryView.of(s) for s in page.entries])
 
+
+def _one_entry(router: APIRouter, read: Requirement, store: TimelineStore, auditor: Auditor) -> None:
     @router.get(
         "/entries/{entry_id}", response_model=TimelineEntryView, response_model_exclude_none=True,
         summary="One timeline entry", description="An entry by id, in any view. Audited.",
         responses={200: {"description": "The entry and its view."},
                    **error_responses(401, 403, 404, 422, 503, s404="No entry with this id.")},
     )
-    async def entry(entry_id: EntryId, who: Reader) -> TimelineEntryView:
+    async def entry(entry_id: EntryId,
+                    who: Annotated[Principal, Depends(read)]) -> TimelineEntryView:
         stored = await from_store(store.get(entry_id))
         if stored is None:
             await auditor.record(who, "entry.read", None, ENTRY, "not-found", entry_id=entry_id)
@@ -122,6 +135,8 @@ def timeline_router(store: TimelineStore, authenticator: Authenticator,
                              entry_id=entry_id)
         return TimelineEntryView.of(stored)
 
+
+def _every_entry(router: APIRouter, read: Requirement, store: TimelineStore, auditor: Auditor) -> None:
     @router.get(
         "/entries", response_model=EntryBatch, response_model_exclude_none=True,
         summary="Every entry, in batches", description="The whole timeline log in the "
@@ -132,7 +147,7 @@ def timeline_router(store: TimelineStore, authenticator: Authenticator,
                    **error_responses(401, 403, 422, 503)},
     )
     async def entries(
-        who: Reader,
+        who: Annotated[Principal, Depends(read)],
         # le: a store position is a signed 64-bit integer (SQLite and PostgreSQL alike).
         since: Annotated[int, Query(ge=-1, le=2**63 - 1, description="position of the last "
                                     "entry already read; -1 for the start")] = -1,
@@ -145,6 +160,8 @@ def timeline_router(store: TimelineStore, authenticator: Authenticator,
         return EntryBatch(entries=[e for _, e in rows], position=position,
                           more=len(rows) == limit)
 
+
+def _client_list(router: APIRouter, read: Requirement, index: ClientIndex, auditor: Auditor) -> None:
     @router.get(
         "/clients", response_model=ClientList, response_model_exclude_none=True,
         summary="Clients on the timeline, searchable",
@@ -157,11 +174,10 @@ def timeline_router(store: TimelineStore, authenticator: Authenticator,
                                      s400="The cursor is not valid for this search.")},
     )
     async def clients(
-        who: Reader, limit: ListLimit = 100,
+        who: Annotated[Principal, Depends(read)], limit: ListLimit = 100,
         search: Annotated[str, Query(pattern=r"^[0-9a-f]{0,32}$", description="part of a "
                                      "pseudonym (lowercase hex); empty: every client")] = "",
-        cursor: Annotated[str | None, Query(
-            pattern=cursors.PATTERN, description="`next_cursor` of the previous page")] = None,
+        cursor: Cursor = None,
     ) -> ClientList:
         fingerprint = cursors.fingerprint("", {"search": search})
         after = cursors.decode(cursor, fingerprint) if cursor else 0
@@ -174,14 +190,11 @@ def timeline_router(store: TimelineStore, authenticator: Authenticator,
                      for c, h, s in rows], matched=matched,
             next_cursor=cursors.encode(shown, fingerprint) if shown < matched else None)
 
-    return router
-
 
 def audit_router(store: TimelineStore, authenticator: Authenticator,
                  auditor: Auditor) -> APIRouter:
     read = requires("audit:read", authenticator, auditor.denied)
-    router = APIRouter(tags=["audit"],
-                       dependencies=[Depends(read), Depends(reject_unknown_query)])
+    router = guarded_router("audit", read)
     AuditReader = Annotated[Principal, Depends(read)]
 
     @router.get(

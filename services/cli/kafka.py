@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from deploy.local.broker import LocalKafka, ensure_jars, kafka_version
+from deploy.local.broker import LocalKafka
+from deploy.local.jars import ensure_jars, kafka_version
 from deploy.local.secure import SecureLocalKafka, local_broker
 from services.kafka.acls import DEFAULT_ACLS_FILE, apply_acls, load_acls
 
@@ -19,8 +20,10 @@ Port = Annotated[int, typer.Option(envvar="SILTA_KAFKA_PORT", help="listener por
 RunDir = Annotated[Path | None, typer.Option(help="folder for config, data, log and pid")]
 Secure = Annotated[Path | None, typer.Option(
     "--secure", metavar="DIR",
-    help="TLS + SASL/SCRAM + ACLs: one SCRAM user per principal of --acls-file, the ACLs "
-    "applied, DIR/ca.pem and DIR/<principal>.env written")]
+    help="TLS + SASL/SCRAM + ACLs, and a mutual-TLS listener: one SCRAM user and one "
+    "client certificate per principal of --acls-file, the ACLs applied; DIR/ca.pem, "
+    "DIR/<principal>.env (SCRAM) and DIR/<principal>.mtls.env (mutual TLS, with "
+    "DIR/<principal>.pem and .key) written")]
 AclsFile = Annotated[Path, typer.Option(help="principals and their ACLs")]
 
 
@@ -47,9 +50,8 @@ def up(port: Port = 9092, run_dir: RunDir = None, timeout: float = 90.0, secure:
     for path in broker.write_client_files(secure):
         typer.echo(f"wrote {path}")
     typer.echo(f"e.g. env $(cat {secure}/ingest.env) silta serve ingest", err=True)
-    typer.echo(f"mutual TLS instead of SCRAM: SILTA_KAFKA_SECURITY_PROTOCOL=SSL on "
-               f"{broker.mtls_bootstrap}, client certificates {broker.tls_dir}/<principal>.pem "
-               "and .key (CN = principal)", err=True)
+    typer.echo(f"mutual TLS instead of SCRAM, on {broker.mtls_bootstrap}: "
+               f"env $(cat {secure}/ingest.mtls.env) silta serve ingest", err=True)
 
 
 def _start(broker: LocalKafka, timeout: float) -> None:

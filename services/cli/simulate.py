@@ -108,24 +108,29 @@ def _deliver(messages: Sequence[SimMessage], out: Path | None, overwrite: bool, 
                    f"{settings.kafka_bootstrap}", err=True)
 
 
+Clients = Annotated[int, typer.Option(help="synthetic clients")]
+Seed = Annotated[int, typer.Option(help="random seed: same seed, same bytes")]
+Start = Annotated[dt.date, typer.Option(parser=_date, metavar="YYYY-MM-DD",
+                                        help="first simulated day")]
+Days = Annotated[int, typer.Option(help="length of the simulated span in days")]
+MalformedShare = Annotated[float, typer.Option(help="share of all messages that are malformed")]
+DuplicateShare = Annotated[float, typer.Option(
+    help="share of all messages that are exact re-sends")]
+Out = Annotated[Path | None, typer.Option(
+    help="write out/<source>/NNNNNN.<hl7|json> and out/manifest.ndjson")]
+ToKafka = Annotated[bool, typer.Option(
+    "--kafka", help="produce to each source's raw topic (SILTA_KAFKA_BOOTSTRAP)")]
+Overwrite = Annotated[bool, typer.Option(
+    help="reuse a non-empty --out folder (removes the files of its old manifest)")]
+AsJson = Annotated[bool, typer.Option("--json", help="print the summary as JSON")]
+LingerMs = Annotated[int, typer.Option(help="producer batching delay")]
+
+
 def simulate(
-    clients: Annotated[int, typer.Option(help="synthetic clients")] = 50,
-    seed: Annotated[int, typer.Option(help="random seed: same seed, same bytes")] = 7,
-    start: Annotated[dt.date, typer.Option(parser=_date, metavar="YYYY-MM-DD",
-                                           help="first simulated day")] = dt.date(2025, 1, 1),
-    days: Annotated[int, typer.Option(help="length of the simulated span in days")] = 365,
-    malformed_share: Annotated[float, typer.Option(
-        help="share of all messages that are malformed")] = 0.02,
-    duplicate_share: Annotated[float, typer.Option(
-        help="share of all messages that are exact re-sends")] = 0.05,
-    out: Annotated[Path | None, typer.Option(
-        help="write out/<source>/NNNNNN.<hl7|json> and out/manifest.ndjson")] = None,
-    kafka: Annotated[bool, typer.Option(
-        "--kafka", help="produce to each source's raw topic (SILTA_KAFKA_BOOTSTRAP)")] = False,
-    overwrite: Annotated[bool, typer.Option(
-        help="reuse a non-empty --out folder (removes the files of its old manifest)")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
-    linger_ms: Annotated[int, typer.Option(help="producer batching delay")] = 20,
+    clients: Clients = 50, seed: Seed = 7, start: Start = dt.date(2025, 1, 1), days: Days = 365,
+    malformed_share: MalformedShare = 0.02, duplicate_share: DuplicateShare = 0.05,
+    out: Out = None, kafka: ToKafka = False, overwrite: Overwrite = False,
+    as_json: AsJson = False, linger_ms: LingerMs = 20,
 ) -> None:
     """Generate social and health source traffic for synthetic clients (test identity codes
     only) and write it to files, produce it to Kafka, or just print what to expect.

@@ -34,6 +34,7 @@ from services.serving import Server, serve_all, service_servers
 from services.settings import SiltaSettings
 from services.timeline.app import build_app as timeline_app
 from services.timeline.settings import TimelineSettings
+from services.tls import ServerTls
 
 Say = Callable[[str], None]
 
@@ -101,17 +102,52 @@ def local_broker(config: StackConfig, say: Say) -> Iterator[tuple[str, bool]]:
             broker.down()
 
 
+@dataclass(frozen=True)
+class _ServiceSettings:
+    """Every service's settings as `silta run` makes them, with the tokens it made up."""
+
+    ingest: IngestSettings
+    timeline: TimelineSettings
+    mllp: MllpSettings
+    http: HttpIngestSettings
+    api: ApiSettings
+    store_url: str
+    api_token: str
+    http_tokens: dict[str, str]
+
+    def edge_tls(self) -> dict[str, ServerTls]:
+        """The edges whose settings ask for TLS, by service name; loading each checks its
+        files, so a wrong one is one line naming the setting."""
+        edges = (("http-ingest", self.http), ("api", self.api), ("mllp", self.mllp))
+        return {name: edge.tls for name, edge in edges if edge.tls.context() is not None}
+
+
 async def start_stack(bootstrap: str, fresh: bool, config: StackConfig, say: Say,
                       demo: bool = False) -> Stack:
     """Provision topics, then build every service and its servers (`serve` runs them).
     With `demo`, TLS settings are refused: the demo's senders speak plain HTTP and MLLP."""
     spec = load_topics(SiltaSettings())
-    state = config.state_dir
     if fresh:  # a new broker has an empty log, so the store must start empty too
-        for stale in state.glob("timeline.sqlite3*"):
-            stale.unlink()
-        shutil.rmtree(state / "timeline-state", ignore_errors=True)
-    key = dev_key(state, say)
+        _forget_state(config.state_dir)
+    made = _service_settings(bootstrap, config.state_dir, dev_key(config.state_dir, say), spec)
+    tls = made.edge_tls()
+    if demo and tls:
+        raise ConfigError(f"--demo feeds the gateways in plain HTTP and MLLP, but "
+                          f"{', '.join(t.prefix + '_*' for t in tls.values())} set TLS: unset "
+                          "them, or run `silta run` without --demo")
+    report = await apply_topics(bootstrap, spec)
+    created = sum(c.action == "created" for c in report.changes)
+    say(f"[2/4] topics: {len(report.changes)} checked, {created} created")
+    return _stack(bootstrap, spec, made, tls, config.host)
+
+
+def _forget_state(state: Path) -> None:
+    for stale in state.glob("timeline.sqlite3*"):
+        stale.unlink()
+    shutil.rmtree(state / "timeline-state", ignore_errors=True)
+
+
+def _service_settings(bootstrap: str, state: Path, key: str, spec: TopicsFile) -> _ServiceSettings:
     # The demo's output is the point; service logs say only what needs attention.
     common: dict[str, Any] = {"kafka_bootstrap": bootstrap,
                               "log_level": os.environ.get("SILTA_LOG_LEVEL", "WARNING")}
@@ -120,21 +156,20 @@ async def start_stack(bootstrap: str, fresh: bool, config: StackConfig, say: Say
         f"sqlite:///{state / 'timeline.sqlite3'}"
     api_token = secrets.token_urlsafe(24)
     http_tokens = {s.id: secrets.token_urlsafe(24) for s in spec.sources if s.format != "hl7v2"}
-    ingest = IngestSettings(**common, pseudonym_key=key)
-    timeline = TimelineSettings(**common, pseudonym_key=key, store_url=store_url,
-                                timeline_state_dir=state / "timeline-state")
-    mllp = MllpSettings(**common)
-    http = HttpIngestSettings(**common, http_tokens=http_tokens)
-    api = ApiSettings(**common, store_url=store_url, api_tokens=_api_tokens(api_token))
-    tls = {name: edge.tls for name, edge in (("http-ingest", http), ("api", api), ("mllp", mllp))
-           if edge.tls.context() is not None}  # checks the files: one line naming a setting
-    if demo and tls:
-        raise ConfigError(f"--demo feeds the gateways in plain HTTP and MLLP, but "
-                          f"{', '.join(t.prefix + '_*' for t in tls.values())} set TLS: unset "
-                          "them, or run `silta run` without --demo")
-    report = await apply_topics(bootstrap, spec)
-    created = sum(c.action == "created" for c in report.changes)
-    say(f"[2/4] topics: {len(report.changes)} checked, {created} created")
+    return _ServiceSettings(
+        ingest=IngestSettings(**common, pseudonym_key=key),
+        timeline=TimelineSettings(**common, pseudonym_key=key, store_url=store_url,
+                                  timeline_state_dir=state / "timeline-state"),
+        mllp=MllpSettings(**common),
+        http=HttpIngestSettings(**common, http_tokens=http_tokens),
+        api=ApiSettings(**common, store_url=store_url, api_tokens=_api_tokens(api_token)),
+        store_url=store_url, api_token=api_token, http_tokens=http_tokens)
+
+
+def _stack(bootstrap: str, spec: TopicsFile, made: _ServiceSettings, tls: dict[str, ServerTls],
+           host: str) -> Stack:
+    """Each service's app and servers, and where each one answers."""
+    ingest, timeline, mllp, http, api = made.ingest, made.timeline, made.mllp, made.http, made.api
     apps: dict[str, tuple[Any, int, int | None]] = {
         "ingest": (ingest_app(ingest), ingest.ingest_http_port, None),
         "timeline": (timeline_app(timeline), timeline.timeline_http_port, None),
@@ -143,18 +178,18 @@ async def start_stack(bootstrap: str, fresh: bool, config: StackConfig, say: Say
         "api": (api_app(api), api.api_port, api.api_ops_port),
     }
     servers = [server for name, (app, port, ops_port) in apps.items()
-               for server in service_servers(app, config.host, port,
+               for server in service_servers(app, host, port,
                                              tls[name].uvicorn_options() if name in tls else {},
                                              ops_port)]
     # MLLP's TLS is on its MLLP port; an operations port is plain HTTP.
     scheme = {name: "https" if name in tls and name != "mllp" else "http" for name in apps}
     return Stack(
-        bootstrap=bootstrap, spec=spec, api_url=f"{scheme['api']}://{config.host}:{api.api_port}",
-        api_token=api_token, http_url=f"{scheme['http-ingest']}://{config.host}:"
-        f"{http.http_ingest_port}", http_tokens=http_tokens, mllp_port=mllp.mllp_port,
-        store_url=store_url, tls=sorted(t.prefix for t in tls.values()),
-        endpoints={name: f"http://{config.host}:{ops}" if ops else
-                   f"{scheme[name]}://{config.host}:{port}" for name, (_, port, ops) in apps.items()},
+        bootstrap=bootstrap, spec=spec, api_url=f"{scheme['api']}://{host}:{api.api_port}",
+        api_token=made.api_token, http_url=f"{scheme['http-ingest']}://{host}:"
+        f"{http.http_ingest_port}", http_tokens=made.http_tokens, mllp_port=mllp.mllp_port,
+        store_url=made.store_url, tls=sorted(t.prefix for t in tls.values()),
+        endpoints={name: f"http://{host}:{ops}" if ops else
+                   f"{scheme[name]}://{host}:{port}" for name, (_, port, ops) in apps.items()},
         servers=servers,
     )
 

@@ -14,7 +14,7 @@ INFO, answered 499 to nobody), not a server error.
 import datetime as dt
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials
@@ -58,6 +58,20 @@ anything, so a vendor gets immediate feedback; it costs the translation time on 
 request. HL7 v2 sources are not accepted over HTTP (use the MLLP gateway)."""
 
 
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"description": "Durably written to the raw topic."},
+    **error_responses(400, 401, 403, 404, 408, 413, 415, 422, 503,
+                      s400="Empty body, malformed JSON (with line and column) or not a JSON "
+                      "object.",
+                      s401="No valid bearer token; checked before the source.",
+                      s404="Unknown source, or one not accepted over HTTP.",
+                      s408="The body did not arrive in time.",
+                      s422="`validate=true`: the adapter's translation error; or invalid query "
+                      "parameters.",
+                      s503="Kafka is unavailable or did not acknowledge in time; retry after "
+                      "`Retry-After` seconds.")}
+
+
 @dataclass(frozen=True)
 class Gateway:
     settings: HttpIngestSettings
@@ -75,7 +89,6 @@ def http_sources(spec: TopicsFile, only: list[str] | None) -> dict[str, SourceSp
 
 def ingest_router(gw: Gateway) -> APIRouter:
     router = APIRouter(tags=["ingest"])
-    log = get_logger(service="http-ingest")
     Source = Annotated[str, Path(
         pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="source id from deploy/topics.yaml",
         json_schema_extra={"enum": sorted(gw.sources)} if gw.sources else None)]
@@ -83,18 +96,7 @@ def ingest_router(gw: Gateway) -> APIRouter:
     @router.post(
         "/ingest/{source}", status_code=202, response_model=IngestAccepted,
         summary="Submit one source record", description=DESCRIPTION,
-        openapi_extra={"requestBody": request_body()},
-        responses={202: {"description": "Durably written to the raw topic."},
-                   **error_responses(400, 401, 403, 404, 408, 413, 415, 422, 503,
-                                     s400="Empty body, malformed JSON (with line and column) "
-                                     "or not a JSON object.",
-                                     s401="No valid bearer token; checked before the source.",
-                                     s404="Unknown source, or one not accepted over HTTP.",
-                                     s408="The body did not arrive in time.",
-                                     s422="`validate=true`: the adapter's translation error; "
-                                     "or invalid query parameters.",
-                                     s503="Kafka is unavailable or did not acknowledge in "
-                                     "time; retry after `Retry-After` seconds.")},
+        openapi_extra={"requestBody": request_body()}, responses=RESPONSES,
     )
     async def ingest(
         request: Request,
@@ -103,24 +105,32 @@ def ingest_router(gw: Gateway) -> APIRouter:
         validate: Annotated[bool, Query(description="run the source's adapter first; 422 "
                                         "with its error instead of writing")] = False,
     ) -> IngestAccepted | Response:
-        label = source if any(s.id == source for s in gw.spec.sources) else "unknown"
-        try:
-            accepted = await _ingest(gw, request, source, credentials, validate)
-        except ApiError as error:
-            gw.metrics.rejected.labels(label, error.code).inc()
-            log.info("ingest refused", source=label, status=error.status, code=error.code)
-            raise
-        except ClientAborted:
-            gw.metrics.rejected.labels(label, "client.aborted").inc()
-            log.info("client aborted the request mid-body", source=label)
-            return Response(status_code=CLIENT_CLOSED_REQUEST)
-        gw.metrics.accepted.labels(source).inc()
-        log.info("ingested", source=source, ce_id=accepted.ce_id, topic=accepted.topic,
-                 partition=accepted.partition, offset=accepted.offset,
-                 validated=accepted.validated)
-        return accepted
+        return await _counted(gw, request, source, credentials, validate)
 
     return router
+
+
+async def _counted(gw: Gateway, request: Request, source: str,
+                   credentials: HTTPAuthorizationCredentials | None,
+                   validate: bool) -> IngestAccepted | Response:
+    """`_ingest`, with its outcome counted and logged: accepted, refused, or aborted."""
+    log = get_logger(service="http-ingest")
+    label = source if any(s.id == source for s in gw.spec.sources) else "unknown"
+    try:
+        accepted = await _ingest(gw, request, source, credentials, validate)
+    except ApiError as error:
+        gw.metrics.rejected.labels(label, error.code).inc()
+        log.info("ingest refused", source=label, status=error.status, code=error.code)
+        raise
+    except ClientAborted:
+        gw.metrics.rejected.labels(label, "client.aborted").inc()
+        log.info("client aborted the request mid-body", source=label)
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
+    gw.metrics.accepted.labels(source).inc()
+    log.info("ingested", source=source, ce_id=accepted.ce_id, topic=accepted.topic,
+             partition=accepted.partition, offset=accepted.offset,
+             validated=accepted.validated)
+    return accepted
 
 
 async def _ingest(gw: Gateway, request: Request, source_id: str,

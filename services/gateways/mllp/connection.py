@@ -8,9 +8,7 @@ their records; a sender that waits for each ACK (the usual MLLP client) sees no 
 The queue is bounded (`mllp_max_in_flight`): when it is full the reader stops reading,
 and TCP pushes back on the sender.
 
-Answers come after validation (validation.py): AA once the message translated and is in
-the raw topic; AE once its bytes are on the dead-letter topic with the reason; AR when
-Kafka took neither. With `mllp_ack_after=storage` only the header is checked.
+What each message is answered, and when: pending.py.
 
 Timeouts: `mllp_idle_timeout` seconds since the last frame byte read or ACK written, with
 no ACK owed, closes the connection; so does a sender that stops reading its ACKs that
@@ -23,26 +21,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from services.gateways.mllp.ack import AckCode, AckIdentity, Answer, answers, build_ack
-from services.gateways.mllp.errors import MessageRejected, Refusal, StoreUnavailable
+from services.gateways.mllp.errors import Refusal
 from services.gateways.mllp.framing import Event, FrameDecoder, Oversized, Skipped, frame
-from services.gateways.mllp.header import ReceivedHeader, header_of_head
 from services.gateways.mllp.metrics import MllpMetrics
+from services.gateways.mllp.pending import Pending, accept, oversized, settle
 from services.gateways.mllp.settings import MllpSettings
-from services.gateways.mllp.sink import (
-    Delivery,
-    RawSink,
-    dead_letter,
-    delivery_refusal,
-    raw_record,
-)
-from services.gateways.mllp.validation import judge, safe_control_id
+from services.gateways.mllp.sink import RawSink
+from services.gateways.mllp.validation import safe_control_id
 
 READ_BYTES = 64 * 1024
 _LOGGED_ID_CHARS = 64
@@ -59,20 +50,6 @@ class GatewayContext:
     log: Any
 
 
-@dataclass(slots=True)
-class Pending:
-    """A received message waiting for its ACK."""
-
-    received_at: float  # loop time of its end block
-    size: int
-    header: ReceivedHeader | None
-    rejection: MessageRejected | None = None  # what the sender must fix: AE once kept
-    delivery: Delivery | None = None  # of the raw record, or of the rejection's dead letter
-    failure: Refusal | None = None  # why it was not stored: AR (AE for a too-large record)
-    ce_id: str = ""
-    close_after: bool = False
-
-
 @dataclass
 class _Stats:
     messages: int = 0
@@ -87,7 +64,6 @@ class Connection:
         self._writer = writer
         self._ctx = ctx
         self._settings = ctx.settings
-        self._translate = ctx.settings.mllp_ack_after == "validation"
         self._queue: asyncio.Queue[Pending | None] = asyncio.Queue(
             maxsize=ctx.settings.mllp_max_in_flight)
         self._unanswered = 0
@@ -130,31 +106,12 @@ class Connection:
     async def _read_loop(self) -> None:
         settings = self._settings
         decoder = FrameDecoder(settings.mllp_max_frame_bytes, settings.mllp_max_discard_bytes)
-        loop = asyncio.get_running_loop()
-        idle = settings.mllp_idle_timeout
         frame_started: float | None = None  # loop time of the unfinished frame's first read
-        self._last_activity = loop.time()
+        self._last_activity = asyncio.get_running_loop().time()
         while not self._closing:
-            frame_deadline = (math.inf if frame_started is None
-                              else frame_started + settings.mllp_frame_timeout)
-            try:
-                async with asyncio.timeout_at(
-                        min(self._last_activity + idle, frame_deadline)) as deadline:
-                    self._read_deadline = deadline
-                    data = await self._reader.read(READ_BYTES)
-            except TimeoutError:
-                if loop.time() >= frame_deadline and not self._closing:
-                    self._frame_timed_out(decoder.pending_bytes)
-                    return
-                if self._unanswered:  # the sender waits for us, it is not idle
-                    self._last_activity = loop.time()
-                if self._closing or loop.time() < self._last_activity + idle:
-                    continue
-                self.log.info("idle timeout, closing", idle_s=settings.mllp_idle_timeout,
-                              mid_frame_bytes=decoder.pending_bytes)
+            data = await self._read(decoder, frame_started)
+            if data is None:
                 return
-            finally:
-                self._read_deadline = None
             if not data:
                 if decoder.in_frame:
                     self.log.warning("connection closed mid-frame; partial message dropped",
@@ -166,16 +123,47 @@ class Connection:
             for event in events:
                 if not await self._handle(event) or self._closing:
                     return
-            # After handling: time spent waiting for room in the in-flight queue is ours,
-            # not the sender's, and must not count against its frame.
-            now = loop.time()
-            ended = any(not isinstance(e, Skipped) for e in events)
-            if not decoder.in_frame:
-                frame_started = None
-            elif frame_started is None or ended:
-                frame_started = now  # a frame began in this read
-            if decoder.in_frame or ended:
-                self._last_activity = now  # junk between frames is not activity
+            frame_started = self._after_read(decoder, events, frame_started)
+
+    async def _read(self, decoder: FrameDecoder, frame_started: float | None) -> bytes | None:
+        """The next bytes (b"" at the end of the stream); None when the connection is to
+        close without them: closing, idle, or a frame not finished in time."""
+        loop = asyncio.get_running_loop()
+        idle = self._settings.mllp_idle_timeout
+        frame_deadline = (math.inf if frame_started is None
+                          else frame_started + self._settings.mllp_frame_timeout)
+        while not self._closing:
+            try:
+                async with asyncio.timeout_at(
+                        min(self._last_activity + idle, frame_deadline)) as deadline:
+                    self._read_deadline = deadline
+                    return await self._reader.read(READ_BYTES)
+            except TimeoutError:
+                if loop.time() >= frame_deadline and not self._closing:
+                    self._frame_timed_out(decoder.pending_bytes)
+                    return None
+                if self._unanswered:  # the sender waits for us, it is not idle
+                    self._last_activity = loop.time()
+                if not self._closing and loop.time() >= self._last_activity + idle:
+                    self.log.info("idle timeout, closing", idle_s=idle,
+                                  mid_frame_bytes=decoder.pending_bytes)
+                    return None
+            finally:
+                self._read_deadline = None
+        return None
+
+    def _after_read(self, decoder: FrameDecoder, events: list[Event],
+                    frame_started: float | None) -> float | None:
+        """Note the sender's activity; the start of the frame still unfinished, if any.
+        Called after handling: time spent waiting for room in the in-flight queue is ours,
+        not the sender's, and must not count against its frame."""
+        now = asyncio.get_running_loop().time()
+        ended = any(not isinstance(e, Skipped) for e in events)
+        if decoder.in_frame or ended:
+            self._last_activity = now  # junk between frames is not activity
+        if not decoder.in_frame:
+            return None
+        return now if frame_started is None or ended else frame_started
 
     def _frame_timed_out(self, pending_bytes: int) -> None:
         metrics = self._ctx.metrics
@@ -198,56 +186,18 @@ class Connection:
         self._stats.messages += 1
         if isinstance(event, Oversized):
             metrics.skipped_bytes.labels(metrics.source, "oversized").inc(event.size)
-            item = self._oversized(event, now)
+            item = oversized(event, self._settings, now)
         else:
             metrics.message_bytes_one.observe(len(event.payload))
-            item = await self._accept(event.payload, now)
+            item = await accept(event.payload, self._ctx.sink, self._settings, now)
         self._unanswered += 1
         await self._queue.put(item)
         return not item.close_after
 
-    def _oversized(self, event: Oversized, now: float) -> Pending:
-        limit = self._settings.mllp_max_frame_bytes
-        if event.ended:
-            reason = f"the message has {event.size} bytes; the limit is {limit}"
-        else:
-            reason = (f"the message is over the {limit}-byte limit and still had no end block "
-                      f"after {event.size} bytes; closing the connection")
-        rejection = MessageRejected("mllp.frame.too-large", "", reason, "207")
-        # Not kept: the bytes past the head were never buffered.
-        return Pending(now, event.size, header_of_head(event.head), rejection,
-                       close_after=not event.ended)
-
-    async def _accept(self, payload: bytes, now: float) -> Pending:
-        received = dt.datetime.now(dt.UTC)
-        source = self._ctx.sink.source
-        judged = judge(payload, source, self._translate, received)
-        header = judged.header
-        item = Pending(now, len(payload), header, judged.rejection)
-        record = raw_record(source, payload, header.control_id if header else "", received)
-        item.ce_id = record.ce_id
-        if item.rejection is not None:
-            if not payload.strip():
-                return item  # an empty frame: nothing to keep
-            record = dead_letter(record, item.rejection, self._settings.deadletter_topic)
-        try:
-            async with asyncio.timeout(self._settings.mllp_send_timeout):
-                item.delivery = await self._ctx.sink.send(record)
-        except TimeoutError:
-            item.failure = self._timed_out()
-        except Refusal as refusal:
-            item.failure = refusal
-        return item
-
-    def _timed_out(self) -> StoreUnavailable:
-        return StoreUnavailable(
-            "kafka.timeout", "", f"Kafka did not confirm the record within "
-            f"{self._settings.mllp_send_timeout:g} s; send the message again")
-
     async def _write_loop(self) -> None:
         while (item := await self._queue.get()) is not None:
             try:
-                code, refusal = await self._settle(item)
+                code, refusal = await settle(item, self._settings)
                 committed = item.delivery is not None and item.failure is None
                 for answer in answers(item.header, code, refusal, committed):
                     if not self._broken:
@@ -260,27 +210,6 @@ class Connection:
                 self._break()
             finally:
                 self._unanswered -= 1
-
-    async def _settle(self, item: Pending) -> tuple[AckCode, Refusal | None]:
-        delivery = item.delivery
-        if item.failure is None and delivery is not None:
-            if not delivery.done():
-                remaining = item.received_at + self._settings.mllp_send_timeout
-                remaining -= asyncio.get_running_loop().time()
-                await asyncio.wait({delivery}, timeout=max(0.0, remaining))
-            if delivery.done():
-                item.failure = delivery_refusal(delivery)
-            else:
-                # Kafka may still store it later; the sender's retry then carries the same
-                # ce_id, which the pipeline deduplicates.
-                delivery.add_done_callback(_retrieve)
-                item.failure = self._timed_out()
-        elif item.failure is None and item.rejection is None:  # AA only for a stored record
-            item.failure = StoreUnavailable("kafka.unavailable", "", "the message was not stored")
-        refusal = item.failure or item.rejection
-        if refusal is None:
-            return AckCode.AA, None
-        return AckCode(refusal.ack_code), refusal
 
     async def _write_ack(self, item: Pending, answer: Answer) -> None:
         ack = build_ack(item.header, answer.code, answer.refusal, self._ctx.identity,
@@ -318,9 +247,3 @@ class Connection:
             async with asyncio.timeout(5):
                 await self._writer.wait_closed()
 
-
-def _retrieve(delivery: Delivery) -> None:
-    # Reading the outcome of a delivery nobody waits for keeps asyncio from logging
-    # "exception was never retrieved".
-    if not delivery.cancelled():
-        delivery.exception()

@@ -38,6 +38,8 @@ def test_demo_prints_one_clients_unified_timeline(kafka_bootstrap: str, tmp_path
     rows = [line for line in out.splitlines() if re.match(r"^  \d{4}-\d\d-\d\d \d\d:\d\d ", line)]
     assert {line.split()[2] for line in rows} == {"health", "social"}
     assert "token:" in out and "first unified timeline" in out
+    api_url = f"http://127.0.0.1:{env['SILTA_API_PORT']}"
+    assert f"the outcome indicators as a dashboard: {api_url}/ui/#dashboard" in out
     assert not re.search(r"\d{6}[-+A-FU-Y]9\d\d[0-9A-Y]", out + done.stderr), "identity code"
     assert "Traceback" not in done.stderr
 
