@@ -4,9 +4,11 @@ and unauthenticated requests are refused as documented."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ import schemathesis
 import yaml
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.python import asgi
 
 from services.gateways.http.app import build_app
 from services.gateways.http.settings import HttpIngestSettings
@@ -59,8 +62,20 @@ async def live_gateway(kafka_bootstrap: str) -> Iterator[None]:
     report = await apply_topics(kafka_bootstrap, load_topics(SiltaSettings(topics_file=TOPICS_FILE)))
     assert report.ok, report.lines()
     APP.target = build_app(_settings(kafka_bootstrap))
+    await asyncio.to_thread(_wait_until_ready)
     yield
     shutil.rmtree(_DIR, ignore_errors=True)
+
+
+def _wait_until_ready(timeout: float = 60.0) -> None:
+    """Schemathesis starts the app's lifespan once, on its own loop; a request sent before
+    the producer has connected gets a (correct) 503 that the not-a-server-error check would
+    count. So wait, through the same client, until the gateway says it is ready."""
+    deadline = time.monotonic() + timeout
+    with asgi.get_client(APP) as client:
+        while (answer := client.get("/ready")).status_code != 200:
+            assert time.monotonic() < deadline, f"the gateway never became ready: {answer.text}"
+            time.sleep(0.25)
 
 
 @schema.parametrize()
