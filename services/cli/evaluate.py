@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import Field
 
+from services.cli.config import load
 from services.cli.export import local_store
 from services.errors import ConfigError
 from services.settings import SiltaSettings
@@ -79,7 +80,7 @@ def indicators_command(
     from services.evaluation import Timeline
     from services.evaluation.indicators import indicators
 
-    settings = EvaluateSettings()
+    settings = load(EvaluateSettings)
     chosen = options(period, by, as_of, min_cell, settings, unit_costs)
     timeline = Timeline.from_store(store or settings.store_url)
     records = indicators(timeline.con, timeline.current(), chosen)
@@ -132,7 +133,7 @@ def report_command(
     from services.evaluation import Timeline
     from services.evaluation.report import write_report
 
-    settings = EvaluateSettings()
+    settings = load(EvaluateSettings)
     chosen = options(period, by, as_of, min_cell, settings, unit_costs)
     others = _others(compare, settings) if compare is not None else []
     timeline = Timeline.from_store(store or settings.store_url)
@@ -155,7 +156,7 @@ def publish_command(
     from services.evaluation.publish import message, publish
     from services.evaluation.readers import run
 
-    settings = EvaluateSettings()
+    settings = load(EvaluateSettings)
     chosen = options(period, by, as_of, min_cell, settings, unit_costs)
     timeline = Timeline.from_store(store or settings.store_url)
     records = indicators(timeline.con, timeline.current(), chosen)
