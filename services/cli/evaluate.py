@@ -83,7 +83,7 @@ def indicators_command(
     settings = load(EvaluateSettings)
     chosen = options(period, by, as_of, min_cell, settings, unit_costs)
     timeline = Timeline.from_store(store or settings.store_url)
-    records = indicators(timeline.con, timeline.current(), chosen)
+    records = indicators(timeline.con, timeline.current(ordered=False), chosen)
     if as_json:
         for record in records:
             typer.echo(json.dumps(record.model_dump(exclude={"detail"} if not record.detail
@@ -137,7 +137,7 @@ def report_command(
     chosen = options(period, by, as_of, min_cell, settings, unit_costs)
     others = _others(compare, settings) if compare is not None else []
     timeline = Timeline.from_store(store or settings.store_url)
-    files = write_report(timeline.con, timeline.current(), chosen, out,
+    files = write_report(timeline.con, timeline.current(ordered=False), chosen, out,
                          timeline.reader.description, others)
     typer.echo(f"report in {out}: " + ", ".join(f.name for f in files))
 
@@ -159,7 +159,7 @@ def publish_command(
     settings = load(EvaluateSettings)
     chosen = options(period, by, as_of, min_cell, settings, unit_costs)
     timeline = Timeline.from_store(store or settings.store_url)
-    records = indicators(timeline.con, timeline.current(), chosen)
+    records = indicators(timeline.con, timeline.current(ordered=False), chosen)
     if out is not None:
         out.write_text("".join(r.model_dump_json() + "\n" for r in records), encoding="utf-8")
         typer.echo(f"{len(records)} indicator records in {out}")
