@@ -35,23 +35,21 @@ REFS = {kind: "source_ref" for kind in (
     "client-relationship.closed", "encounter.started", "encounter.finished",
     "service.started", "service.ended")}
 US_PER_HOUR = 3_600_000_000
+# The UTC hour of a time, floored (DuckDB's // truncates toward zero: before 1970 too).
+HOUR = (f"((epoch_us({{t}}) - (epoch_us({{t}}) % {US_PER_HOUR} + {US_PER_HOUR}) % {US_PER_HOUR})"
+        f" // {US_PER_HOUR})")
 
-# Finnish days by UTC hour: the time zone is looked up once per hour of the timeline's
-# span instead of once per row. Finland changes its clocks at 03:00/04:00 local time, so
-# within a UTC hour the local day is constant; an hour where it is not (the +1:39:49
-# offset before 1921) is marked, and its rows are converted one by one.
+# Finnish days by UTC hour: the time zone is looked up once per hour that has events
+# instead of once per row. Finland changes its clocks at 03:00/04:00 local time, so within
+# a UTC hour the local day is constant; an hour where it is not (the +1:39:49 offset
+# before 1921) is marked, and its rows are converted one by one.
 HOURS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE silta_hours AS
-WITH span AS (
-    SELECT epoch_us(min(occurred_at)) // {US_PER_HOUR} AS first,
-           epoch_us(max(occurred_at)) // {US_PER_HOUR} AS last
-    FROM silta_view
-)
 SELECT hour, day, day = timezone('Europe/Helsinki',
                                  make_timestamptz((hour + 1) * {US_PER_HOUR} - 1))::DATE AS exact
 FROM (SELECT hour, timezone('Europe/Helsinki', make_timestamptz(hour * {US_PER_HOUR}))::DATE
           AS day
-      FROM span, range(span.first, span.last + 1) AS hours(hour))
+      FROM (SELECT DISTINCT {HOUR.format(t="occurred_at")} AS hour FROM silta_view))
 """
 CLIENTS_SQL = """
 CREATE OR REPLACE TEMP TABLE silta_clients AS
@@ -72,7 +70,7 @@ SELECT ids.client, r.sequence AS seq, r.occurred_at AS ts,
 FROM (SELECT * EXCLUDE (client), client AS pseudonym, coalesce(record_kind, kind) AS k
       FROM silta_view) AS r
 JOIN silta_clients AS ids USING (pseudonym)
-JOIN silta_hours AS hours ON hours.hour = epoch_us(r.occurred_at) // {hour}
+JOIN silta_hours AS hours ON hours.hour = {hour}
 """
 
 
@@ -90,7 +88,7 @@ def prepare(con: Any, view: Any, by: str | None, refs: Mapping[str, str],
         con.execute(ENUM_SQL.format(name=name, column=column))
     con.execute(ROWS_SQL.format(
         group=f"CAST(r.{by} AS VARCHAR)::silta_group" if by in BY else "NULL::silta_group",
-        hour=US_PER_HOUR, ref=_by_kind(refs), code=_by_kind(codes),
+        hour=HOUR.format(t="r.occurred_at"), ref=_by_kind(refs), code=_by_kind(codes),
         columns="".join(f",\n       {sql} AS {name}" for name, sql in columns.items())))
     con.execute("DROP TABLE silta_clients")
 
