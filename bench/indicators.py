@@ -108,23 +108,22 @@ def timed(results: dict[str, tuple[float, float]], name: str, fn: Any) -> Any:
 def steps(con: Any, options: Any, seconds: dict[str, tuple[float, float]]) -> None:
     """Each step `indicators()` takes, timed on its own."""
     from services.evaluation import costs, crosssector, deadlines, outcomes, paths, rows
-    from services.evaluation.indicators import CODES, COLUMNS, REFS, compute, prepare
+    from services.evaluation.indicators import CODES, COLUMNS, REFS, deadline_tables, publish
 
     view = con.table("current_view")
     timed(seconds, "rows: the one scan of the view (v)",
           lambda: rows.prepare(con, view, options.by, REFS, CODES, COLUMNS))
     timed(seconds, "deadline cases (all three)", lambda: deadlines.prepare(con))
-    start, until = options.window()
-    timed(seconds, "deadline counts (all three)",
-          lambda: deadlines.counts(con, start, until, grouped=options.by is not None))
-    timed(seconds, "outcome.change", lambda: outcomes.tables(con, options))
-    timed(seconds, "cross-sector", lambda: crosssector.tables(con, options))
+    tables = timed(seconds, "deadline counts (all three)",
+                   lambda: deadline_tables(con, options))
+    tables += timed(seconds, "outcome.change", lambda: outcomes.tables(con, options))
+    tables += timed(seconds, "cross-sector", lambda: crosssector.tables(con, options))
     timed(seconds, "costs: priced items", lambda: costs.price(con, options, costs.load()))
-    timed(seconds, "paths (variants, follows, to service)",
-          lambda: paths.tables(con, options))
-    timed(seconds, "costs.client, costs.episode", lambda: costs.tables(con, options))
-    prepared = prepare(con, view, options)
-    timed(seconds, "suppression and records (compute)", lambda: compute(prepared, options))
+    tables += timed(seconds, "paths (variants, follows, to service)",
+                    lambda: paths.tables(con, options))
+    tables += timed(seconds, "costs.client, costs.episode", lambda: costs.tables(con, options))
+    timed(seconds, "suppression and records",
+          lambda: [publish(table, options) for table in tables])
 
 
 def main() -> None:
@@ -140,13 +139,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         con = connect(Path(tmp))
         timed(seconds, "synthesise (not an indicator)",
-              lambda: con.execute(ROWS_SQL.replace("{count}", str(args.count))))
+              lambda: con.execute(ROWS_SQL.replace("{count}", str(args.count))
+                                  + "; CHECKPOINT"))  # on disk, as an export's fold leaves it
         options = Options(until=dt.date(2026, 1, 1), by=args.by)
         timed(seconds, "baseline: one grouped scan",
               lambda: con.sql("SELECT kind, count(*) FROM current_view GROUP BY kind").fetchall())
-        steps(con, options, seconds)
         records = timed(seconds, "all, with suppression: indicators()",
                         lambda: indicators(con, con.table("current_view"), options))
+        steps(con, options, seconds)
         con.close()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     baseline = seconds["baseline: one grouped scan"][0]

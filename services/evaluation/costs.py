@@ -79,6 +79,7 @@ def load(path: Path = DEFAULT_TABLE) -> list[UnitCost]:
 # Priced items in the period, from `v` (rows.py), where paths.py makes an encounter's
 # class and a service's kind their `code`: each distinct encounter of a priced class once,
 # each day a priced service runs. `grp` is the group at the item's first row.
+SCRATCH = ("unit_costs", "costed", "client_costs")  # what `price` leaves behind
 COSTED_SQL = """
 CREATE OR REPLACE TEMP TABLE costed AS
 WITH encounters AS (

@@ -154,6 +154,8 @@ def prepare(con: Any) -> None:
                                       step=step.format(done=d.done("v")),
                                       population=d.case_population))
     con.execute(f"CREATE OR REPLACE TEMP TABLE deadline_cases AS {' UNION ALL '.join(cases)}")
+    for table in ["decisions", *(f"openings_{opens}" for opens in dict.fromkeys(OPENS))]:
+        con.execute(f"DROP TABLE {table}")
 
 
 def counts(con: Any, start: dt.date, until: dt.date,

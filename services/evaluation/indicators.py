@@ -57,19 +57,23 @@ def compute(prepared: Prepared, options: Options,
     if options.by not in (None, prepared.by):
         raise ValueError(f"prepared for --by {prepared.by}, asked for --by {options.by}")
     con = prepared.con
-    tables = _deadline_tables(con, options) if "deadlines" in families else []
-    if "outcomes" in families:
-        tables += outcomes.tables(con, options)
-    if "cross-sector" in families:
-        tables += crosssector.tables(con, options)
-    if "paths" in families:
-        costs.price(con, options, prepared.unit_costs)
-        tables += paths.tables(con, options)  # costs.tables reads its clients
-        tables += costs.tables(con, options)
-    return [record for table in tables for record in _publish(table, options)]
+    try:
+        tables = deadline_tables(con, options) if "deadlines" in families else []
+        if "outcomes" in families:
+            tables += outcomes.tables(con, options)
+        if "cross-sector" in families:
+            tables += crosssector.tables(con, options)
+        if "paths" in families:
+            costs.price(con, options, prepared.unit_costs)
+            tables += paths.tables(con, options)  # costs.tables reads its clients
+            tables += costs.tables(con, options)
+    finally:  # what one computation needs is not kept for the next (memory is the limit)
+        for table in (*outcomes.SCRATCH, *paths.SCRATCH, *costs.SCRATCH):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+    return [record for table in tables for record in publish(table, options)]
 
 
-def _deadline_tables(con: Any, options: Options) -> list[Table]:
+def deadline_tables(con: Any, options: Options) -> list[Table]:
     start, until = options.window()
     counted = deadlines.counts(con, start, until, grouped=options.by is not None)
     out = []
@@ -95,7 +99,7 @@ _FIELD_OF = {"met": "numerator", "decided": "denominator", "improved": "numerato
              "costed": "numerator"}
 
 
-def _publish(table: Table, options: Options) -> list[IndicatorRecord]:
+def publish(table: Table, options: Options) -> list[IndicatorRecord]:
     cells: dict[Key, int] = {(group, name): n for group, row in table.counts.items()
                              for name, n in row.items()}
     sums = [Sum((group, total), tuple((group, p) for p in parts))

@@ -33,6 +33,7 @@ COLUMNS = {
     "score": "CASE WHEN k = 'outcome-measure.recorded' THEN value_number END",
 }
 
+SCRATCH = ("measure_changes",)  # the tables `tables` leaves behind
 CHANGES_SQL = """
 CREATE OR REPLACE TEMP TABLE measure_changes AS
 SELECT code AS instrument, role,

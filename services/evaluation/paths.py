@@ -44,6 +44,7 @@ ACTIVITY = f"""CASE
         AND k NOT LIKE 'record.%' THEN k
     END"""
 
+SCRATCH = ("path_activities", "path_steps", "path_clients")  # what `tables` leaves behind
 # Activities numbered: the sorts below carry a number, not a string; names come back for
 # the few rows that are published.
 ACTIVITIES_SQL = f"""

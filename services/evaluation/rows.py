@@ -90,7 +90,7 @@ def prepare(con: Any, view: Any, by: str | None, refs: Mapping[str, str],
         group=f"CAST(r.{by} AS VARCHAR)::silta_group" if by in BY else "NULL::silta_group",
         hour=HOUR.format(t="r.occurred_at"), ref=_by_kind(refs), code=_by_kind(codes),
         columns="".join(f",\n       {sql} AS {name}" for name, sql in columns.items())))
-    con.execute("DROP TABLE silta_clients")
+    con.execute("DROP TABLE silta_clients; DROP TABLE silta_hours")
 
 
 def _by_kind(sql: Mapping[str, str]) -> str:
