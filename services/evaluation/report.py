@@ -51,11 +51,13 @@ DEFINITIONS = {
         "median days between them) and the days from the first contact to the first "
         "service. Variants and steps taken by fewer than N clients are not named."),
     "costs": (
-        "Estimated cost per client and per client-episode (a social-care client "
-        "relationship): priced activities in the period times the unit-cost table's "
-        "prices (2024 national averages by the Ministry of Finance and the Ministry of "
-        "Social Affairs and Health with THL; rows marked as assumptions say what is "
-        "assumed). Outpatient health encounters are priced per visit, services per day."),
+        "Estimated cost per client, per client-episode (a social-care client "
+        "relationship) and per path variant: priced activities in the period times the "
+        "unit-cost table's prices (2024 national averages by the Ministry of Finance and "
+        "the Ministry of Social Affairs and Health with THL; rows marked as assumptions "
+        "say what is assumed). Outpatient health encounters are priced per visit, "
+        "services per day; a variant's mean counts its clients with nothing priced as "
+        "0 €, and is withheld with the variant's count."),
     "cross-sector": (
         "Share of social-care clients (a client relationship running in the period) with "
         "psychiatric (ICD-10 F00-F99), substance-use (F10-F19) or emergency (encounter "
