@@ -29,7 +29,7 @@ SERVICE_KIND = "https://silta.fi/fhir/CodeSystem/service-kind"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 TOP_VARIANTS = 10
 VARIANT_STEPS = 6  # a variant is the path's first steps: long tails are all unique
-OTHER = "(other variants)"
+OTHER = "variant=(other variants)"  # the cell, and the label, of the variants not named
 ENCOUNTER_KINDS = "('encounter.started', 'encounter.finished')"
 
 # What this module (and costs.py) reads of `v` (rows.py): an encounter's class and a
@@ -111,8 +111,8 @@ def _clients(con: Any, options: Options, activities: dict[int, str]) -> Table:
                          "FROM path_clients p JOIN path_variant_cells c USING (variant)")
     con.unregister("path_variant_cells")
     outputs = [Output("paths.variant", _everyone, fields={"clients": "numerator"})]
-    for name, cell in [*named.items(), (OTHER, OTHER)]:
-        prefix = f"variant={name}"[:200]
+    for cell in [*named.values(), OTHER]:
+        prefix = cell[:200]
         outputs += [Output("paths.variant", _share(cell), prefix,
                            {cell: "numerator", "clients": "denominator"}),
                     Output("costs.variant", costs.cost_record(
@@ -139,7 +139,7 @@ def _variant_counts(con: Any, options: Options, activities: dict[int, str]) -> t
     # A rare variant's name alone says something about few people: it joins the others.
     named = sorted((v for v, n in overall.items() if n >= options.min_cell),
                    key=lambda v: (-overall[v], v))[:TOP_VARIANTS]
-    cell_of = {name: f"variant {rank}" for rank, name in enumerate(named)}
+    cell_of = {name: f"variant={name}" for name in named}
     by_group: dict[str | None, dict[str, int]] = {}
     cells: dict[tuple[int, ...], str] = {}
     for grp, ids, name, n, served in counted:
