@@ -3,7 +3,7 @@
 The view is wide (codes as lists of structs with long system URIs, pseudonyms and record
 references as long strings, UTC times); an indicator needs a few facts of each row.
 Reading the codes and turning a time into a Finnish day are the costly parts at 10^7
-rows, so both happen once, here, into one narrow temporary table (about 70 bytes a row):
+rows, so both happen once, here, into one narrow temporary table (about 80 bytes a row):
 
 - `client`: the pseudonym numbered 1..n (the numbers never leave DuckDB);
 - `seq`, `ts`, `day`: the client's sequence number, the event time and its Finnish
@@ -13,8 +13,9 @@ rows, so both happen once, here, into one narrow temporary table (about 70 bytes
 - `ref`: what a row is matched or grouped by within its client, as a 64-bit hash: the
   source record on the kinds whose records other rows are matched to (`REFS`: a
   notification and its decision, a relationship's opening and closing, ...), and what
-  the indicator modules name per kind (`REFS`: a measurement's episode). Two of one
-  client's records sharing a hash is a 10^-15 chance even at 10^5 records a client;
+  the indicator modules name per kind (`REFS`: a measurement's episode). With a thousand
+  records a client and a million clients, the chance that two of one client's records
+  share a hash anywhere is about 3 * 10^-8;
 - `code`: the one code a row of its kind is about, as the indicator modules name it per
   kind (`CODES`: a decision's outcome, a measurement's instrument, an encounter's class);
 - the indicator modules' own columns (`COLUMNS`: name -> SQL over a row of the view, where
