@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import Field
 
+from services.cli.config import load
 from services.cli.export import local_store
 from services.errors import ConfigError
 from services.settings import SiltaSettings
@@ -79,10 +80,10 @@ def indicators_command(
     from services.evaluation import Timeline
     from services.evaluation.indicators import indicators
 
-    settings = EvaluateSettings()
+    settings = load(EvaluateSettings)
     chosen = options(period, by, as_of, min_cell, settings, unit_costs)
     timeline = Timeline.from_store(store or settings.store_url)
-    records = indicators(timeline.con, timeline.current(), chosen)
+    records = indicators(timeline.con, timeline.current(ordered=False), chosen)
     if as_json:
         for record in records:
             typer.echo(json.dumps(record.model_dump(exclude={"detail"} if not record.detail
@@ -132,11 +133,11 @@ def report_command(
     from services.evaluation import Timeline
     from services.evaluation.report import write_report
 
-    settings = EvaluateSettings()
+    settings = load(EvaluateSettings)
     chosen = options(period, by, as_of, min_cell, settings, unit_costs)
     others = _others(compare, settings) if compare is not None else []
     timeline = Timeline.from_store(store or settings.store_url)
-    files = write_report(timeline.con, timeline.current(), chosen, out,
+    files = write_report(timeline.con, timeline.current(ordered=False), chosen, out,
                          timeline.reader.description, others)
     typer.echo(f"report in {out}: " + ", ".join(f.name for f in files))
 
@@ -155,10 +156,10 @@ def publish_command(
     from services.evaluation.publish import message, publish
     from services.evaluation.readers import run
 
-    settings = EvaluateSettings()
+    settings = load(EvaluateSettings)
     chosen = options(period, by, as_of, min_cell, settings, unit_costs)
     timeline = Timeline.from_store(store or settings.store_url)
-    records = indicators(timeline.con, timeline.current(), chosen)
+    records = indicators(timeline.con, timeline.current(ordered=False), chosen)
     if out is not None:
         out.write_text("".join(r.model_dump_json() + "\n" for r in records), encoding="utf-8")
         typer.echo(f"{len(records)} indicator records in {out}")

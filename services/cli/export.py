@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from pydantic import Field, SecretStr
 
+from services.cli.config import load
 from services.errors import ConfigError
 from services.settings import SiltaSettings
 
@@ -67,7 +68,7 @@ def _export(out: Path, fmt: str, source: Source, follow: float | None) -> None:
     from services.evaluation.exports import export
     from services.evaluation.readers import ApiReader, Reader, StoreReader, TopicReader
 
-    settings = ExportSettings()
+    settings = load(ExportSettings)
     reader: Reader
     if source is Source.store:
         reader = StoreReader(settings.store_url)

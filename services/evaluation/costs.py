@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.errors import ConfigError
 from services.evaluation.deps import require
-from services.evaluation.tables import Options, Table
+from services.evaluation.tables import Options, Table, with_total
 
 pa = require("pyarrow")
 
@@ -76,80 +76,143 @@ def load(path: Path = DEFAULT_TABLE) -> list[UnitCost]:
     return rows
 
 
+# Priced items in the period, from `v` (rows.py), where paths.py makes an encounter's
+# class and a service's kind their `code`: each distinct encounter of a priced class once,
+# each day a priced service runs. `grp` is the group at the item's first row.
+SCRATCH = ("unit_costs", "costed", "client_costs")  # what `price` leaves behind
 COSTED_SQL = """
 CREATE OR REPLACE TEMP TABLE costed AS
 WITH encounters AS (
-    SELECT client, 'encounter:' || list_filter(codes, c -> c.system = '{act}')[1].code AS activity,
-           min(day) AS day, 1 AS units
+    SELECT client, 'encounter:' || code AS activity, min(day) AS day, 1 AS units,
+           arg_min(grp, (day, seq)) AS grp
     FROM v WHERE k IN ('encounter.started', 'encounter.finished')
       AND day >= DATE '{start}' AND day < DATE '{until}'
-    GROUP BY client, source_ref, activity
+    GROUP BY client, ref, activity
 ),
 services AS (
     SELECT client, activity, greatest(started, DATE '{start}') AS day,
            date_diff('day', greatest(started, DATE '{start}'),
-                     least(coalesce(ended, DATE '{until}' - 1), DATE '{until}' - 1)) + 1 AS units
+                     least(coalesce(ended, DATE '{until}' - 1), DATE '{until}' - 1)) + 1 AS units,
+           grp
     FROM (
-        SELECT client, source_ref,
-               'service:' || any_value(list_filter(codes, c -> c.system = '{service}')[1].code)
-                   FILTER (WHERE k = 'service.started') AS activity,
+        SELECT client, ref,
+               'service:' || any_value(code) FILTER (WHERE k = 'service.started')
+                   AS activity,
                min(day) FILTER (WHERE k = 'service.started') AS started,
-               max(day) FILTER (WHERE k = 'service.ended') AS ended
+               max(day) FILTER (WHERE k = 'service.ended') AS ended,
+               arg_min(grp, (day, seq)) FILTER (WHERE k = 'service.started') AS grp
         FROM v WHERE k IN ('service.started', 'service.ended')
-        GROUP BY client, source_ref
+        GROUP BY client, ref
     ) WHERE started IS NOT NULL AND started < DATE '{until}'
         AND coalesce(ended, DATE '{until}') >= DATE '{start}'
 )
-SELECT x.client, x.day, p.item, x.units * p.cost_eur AS eur
+SELECT x.client, x.day, x.grp, p.item, x.units * p.cost_eur AS eur
 FROM (SELECT * FROM encounters UNION ALL SELECT * FROM services) x
-JOIN unit_costs p ON p.activity = x.activity WHERE x.units > 0
+JOIN unit_costs p ON p.activity = x.activity WHERE x.units > 0;
+
+CREATE OR REPLACE TEMP TABLE client_costs AS
+SELECT client, sum(eur) AS eur, arg_min(grp, day) AS grp FROM costed GROUP BY client
 """
 
 EPISODES_SQL = """
-SELECT sum(eur) AS eur FROM (
-    SELECT client, source_ref, min(day) FILTER (WHERE k = 'client-relationship.opened') AS opened,
-           max(day) FILTER (WHERE k = 'client-relationship.closed') AS closed
+SELECT any_value(e.grp) AS grp, sum(c.eur) AS eur FROM (
+    SELECT client, ref, min(day) FILTER (WHERE k = 'client-relationship.opened') AS opened,
+           max(day) FILTER (WHERE k = 'client-relationship.closed') AS closed,
+           arg_min(grp, (day, seq)) AS grp
     FROM v WHERE k IN ('client-relationship.opened', 'client-relationship.closed')
-    GROUP BY client, source_ref
+    GROUP BY client, ref
 ) e JOIN costed c ON c.client = e.client AND c.day >= e.opened
     AND c.day <= coalesce(e.closed, DATE '{until}' - 1)
 WHERE e.opened IS NOT NULL AND e.opened < DATE '{until}'
   AND coalesce(e.closed, DATE '{until}') >= DATE '{start}'
-GROUP BY e.client, e.source_ref
+GROUP BY e.client, e.ref
 """
+STATS = "count(*), avg(eur), median(eur), sum(eur)"
 
 
-def tables(con: Any, options: Options, unit_costs: list[UnitCost]) -> list[Table]:
-    from services.evaluation.paths import ACT_CODE, SERVICE_KIND
-
+def price(con: Any, options: Options, unit_costs: list[UnitCost]) -> None:
+    """The priced items of the period (`costed`) and each client's sum (`client_costs`)."""
     start, until = options.window()
     priced = [r for r in unit_costs if r.activity]
     prices = pa.table({"item": [r.item for r in priced],  # noqa: F841 - read by DuckDB
                        "activity": [r.activity for r in priced],
                        "cost_eur": [r.cost_eur for r in priced]})
     con.execute("CREATE OR REPLACE TEMP TABLE unit_costs AS SELECT * FROM prices")
-    con.execute(COSTED_SQL.format(act=ACT_CODE, service=SERVICE_KIND, start=start, until=until))
-    per_client = "SELECT sum(eur) AS eur FROM costed GROUP BY client"
-    clients = con.sql("SELECT count(DISTINCT client) FROM path_steps").fetchone()[0]
-    items = dict(con.sql("SELECT item, count(DISTINCT client) FROM costed GROUP BY item")
-                 .fetchall())
-    return [_table(con, "costs.client", per_client, clients, items),
-            _table(con, "costs.episode", EPISODES_SQL.format(start=start, until=until), None,
-                   {})]
+    con.execute(COSTED_SQL.format(start=start, until=until))
 
 
-def _table(con: Any, indicator: str, sql: str, population: int | None,
-           items: dict[str, int]) -> Table:
-    n, mean, median, total = con.sql(
-        f"SELECT count(*), avg(eur), median(eur), sum(eur) FROM ({sql})").fetchone()
+# Clients of the period: with a path (paths.py) or a priced item (a service running on
+# from before the period has no step in it), in the group of their first step or item.
+CLIENTS_SQL = """
+SELECT coalesce(p.grp, c.grp) AS grp, c.eur
+FROM path_clients p FULL JOIN client_costs c USING (client)
+"""
 
+
+def tables(con: Any, options: Options) -> list[Table]:
+    """costs.client and costs.episode, from the tables `price` and paths.tables wrote."""
+    start, until = options.window()
+    group = "grp" if options.by else "NULL::VARCHAR"
+    items: dict[str | None, dict[str, int]] = {}
+    for grp, item, n in con.sql(f"SELECT {group}, item, count(DISTINCT client) FROM costed "
+                                "GROUP BY ALL ORDER BY item").fetchall():
+        items.setdefault(grp, {})[f"clients:{item}"] = n
+    for grp, clients in con.sql(f"SELECT {group}, count(*) FROM ({CLIENTS_SQL}) "
+                                "GROUP BY ALL").fetchall():
+        items.setdefault(grp, {})["clients"] = clients
+    per_client = f"SELECT {group} AS grp, eur FROM ({CLIENTS_SQL}) WHERE eur IS NOT NULL"
+    per_episode = (f"SELECT {group} AS grp, eur FROM ({EPISODES_SQL})"
+                   .format(start=start, until=until))
+    return [_table(con, "costs.client", per_client, items, options),
+            _table(con, "costs.episode", per_episode, {}, options)]
+
+
+Stats = dict[tuple[str, bool, str | None], tuple[Any, ...]]
+
+
+def summary(con: Any, sql: str) -> Stats:
+    """count, mean, median and total of `eur` in `sql` per `cell` and `grp` (its columns),
+    keyed (cell, everyone, group): for everyone the group is None."""
+    return {(cell, everyone, grp): tuple(stats) for cell, everyone, grp, *stats in con.sql(
+        f"SELECT cell, grouping(grp) > 0, grp, {STATS} FROM ({sql}) "
+        "GROUP BY GROUPING SETS ((cell, grp), (cell))").fetchall()}
+
+
+def values(stats: Stats, cell: str, options: Options) -> dict[str | None, tuple[Any, ...]]:
+    """One cell's statistics by group label (None: everyone)."""
+    return {None if everyone else options.label(grp): v
+            for (c, everyone, grp), v in stats.items() if c == cell}
+
+
+def _table(con: Any, indicator: str, sql: str, extra: dict[str | None, dict[str, int]],
+           options: Options) -> Table:
+    """Costed clients (or episodes) per group with `extra` cells; with a `clients` cell,
+    the ones not costed too."""
+    stats = summary(con, f"SELECT 'costed' AS cell, * FROM ({sql})")
+    by_group = {grp: {"costed": 0} | cells for grp, cells in extra.items()}
+    for (_, everyone, grp), (n, *_) in stats.items():
+        if not everyone:
+            by_group.setdefault(grp, {})["costed"] = n
+    for cells in by_group.values():
+        if "clients" in cells:
+            cells["not costed"] = cells["clients"] - cells["costed"]
+    rows = with_total(by_group, options)
+    rows[None] = {"costed": 0} | rows[None]
+    sums = {"clients": ("costed", "not costed")} if "clients" in rows[None] else {}
+    return Table.of(indicator, rows, sums, cost_record(values(stats, "costed", options)))
+
+
+def cost_record(values: dict[str | None, tuple[Any, ...]], cell: str = "costed",
+                denominator: str | None = "clients") -> Any:
+    """A record of mean € (value), median and total € (detail) over `cell`'s clients,
+    withheld with it."""
     def record(group: str | None, shown: dict[str, int | None]) -> dict[str, Any]:
-        visible = shown["costed"] is not None and bool(n)
-        return {"numerator": shown["costed"], "denominator": population,
+        n, mean, median, total = values.get(group, (0, None, None, None))
+        visible = shown[cell] is not None and bool(n)
+        return {"numerator": shown[cell],
+                "denominator": shown.get(denominator) if denominator else None,
                 "value": round(mean, 2) if visible else None,
                 "detail": {"median_eur": round(median, 2) if visible else None,
                            "total_eur": round(total, 2) if visible else None}
-                | {f"clients:{item}": shown.get(f"clients:{item}") for item in items}}
-
-    cells = {"costed": int(n)} | {f"clients:{item}": c for item, c in items.items()}
-    return Table(indicator, {None: cells}, {}, record)
+                | {name: count for name, count in shown.items() if name.startswith("clients:")}}
+    return record

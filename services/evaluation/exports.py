@@ -33,7 +33,7 @@ from typing import Any
 from contracts import systems
 from contracts.catalogue import CATALOGUE
 from contracts.timeline import TIMELINE_ENTRY_TYPE, TimelineEntry
-from services.errors import SourceError
+from services.errors import ConfigError, SourceError
 from services.evaluation.deps import require
 from services.evaluation.readers import Reader, run
 from services.evaluation.table import CURRENT_SCHEMA, SCHEMA, to_batch, to_entries
@@ -102,9 +102,13 @@ def connect(workdir: Path, memory_limit: str | None = None) -> Any:
     limit = memory_limit or os.environ.get("SILTA_EVALUATION_MEMORY_LIMIT", "512MB")
     scratch = workdir / ".duckdb"
     scratch.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(scratch / f"fold-{uuid.uuid4().hex[:8]}.duckdb"), config={
-        "memory_limit": limit, "temp_directory": str(scratch / "spill"),
-        "preserve_insertion_order": False})
+    try:
+        return duckdb.connect(str(scratch / f"fold-{uuid.uuid4().hex[:8]}.duckdb"), config={
+            "memory_limit": limit, "temp_directory": str(scratch / "spill"),
+            "preserve_insertion_order": False})
+    except duckdb.ParserException as exc:  # what DuckDB says of a limit it cannot read
+        raise ConfigError(f"SILTA_EVALUATION_MEMORY_LIMIT {limit!r}: "
+                          f"{str(exc).removeprefix('Parser Error: ')}") from None
 
 
 def current_relation(con: Any, log_files: list[Path]) -> Any:

@@ -1,6 +1,6 @@
 """`outcome.change.<instrument>`: the change of an outcome measure's total score from the
 first to the last measurement by the same assessor role within a client's episode, in SQL
-over the `v` view (deadlines.prepare). Definitions: README.md.
+over the indicators' rows (`v`, rows.py). Definitions: README.md.
 
 An episode is the case the measurement names; when turvakielto coarsened it away, the
 client's measurements in that palvelutehtävä are one episode. Measurements count when
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.evaluation.tables import BY, Options, Table, with_total
+from services.evaluation.tables import Options, Table, with_total
 
 INSTRUMENT = "https://silta.fi/fhir/CodeSystem/outcome-instrument"
 ROLE = "https://silta.fi/fhir/CodeSystem/assessor-role"
@@ -20,31 +20,37 @@ BINS = (("worse by 1 or more", "change <= -1"), ("worse by under 1", "change > -
         ("no change", "change = 0"), ("better by under 1", "change > 0 AND change < 1"),
         ("better by 1 or more", "change >= 1"))
 
+# What this module reads of `v` (rows.py): a measurement's instrument as its `code`, its
+# episode (within one client) as its `ref`, by whom, and its score.
+# the instrument of its `<instrument>-total` code (an item's score is not a measure of
+# change)
+CODES = {"outcome-measure.recorded": f"left(list_filter(codes, c -> c.system = '{INSTRUMENT}' "
+                                     "AND ends_with(c.code, '-total'))[1].code, -6)"}
+REFS = {"outcome-measure.recorded": "coalesce(episode, '/' || coalesce(service_task.code, ''))"}
+COLUMNS = {
+    "role": "CASE WHEN k = 'outcome-measure.recorded' THEN "
+            f"list_filter(codes, c -> c.system = '{ROLE}')[1].code END",
+    "score": "CASE WHEN k = 'outcome-measure.recorded' THEN value_number END",
+}
+
+SCRATCH = ("measure_changes",)  # the tables `tables` leaves behind
 CHANGES_SQL = """
 CREATE OR REPLACE TEMP TABLE measure_changes AS
-WITH m AS (
-    SELECT client, day, sequence, value_number AS score, age_band, organisation, sector,
-           coalesce(episode, client || '/' || coalesce(service_task.code, '')) AS ep,
-           regexp_extract(list_filter(codes, c -> c.system = '{instrument}')[1].code,
-                          '^(.*)-total$', 1) AS instrument,
-           list_filter(codes, c -> c.system = '{role}')[1].code AS role
-    FROM v
-    WHERE k = 'outcome-measure.recorded' AND value_number IS NOT NULL
-      AND day >= DATE '{start}' AND day < DATE '{until}'
-)
-SELECT instrument, role, client, ep,
-       arg_max(score, (day, sequence)) - arg_min(score, (day, sequence)) AS change,
-       arg_min({group}, (day, sequence)) AS grp
-FROM m WHERE instrument IS NOT NULL AND instrument <> '' AND role IS NOT NULL
-GROUP BY instrument, role, client, ep HAVING count(*) >= 2
+SELECT code AS instrument, role,
+       arg_max(score, (day, seq)) - arg_min(score, (day, seq)) AS change,
+       arg_min({group}, (day, seq)) AS grp
+FROM v
+WHERE k = 'outcome-measure.recorded' AND score IS NOT NULL
+  AND day >= DATE '{start}' AND day < DATE '{until}'
+  AND code IS NOT NULL AND code <> '' AND role IS NOT NULL
+GROUP BY code, role, client, ref HAVING count(*) >= 2
 """
 
 
 def tables(con: Any, options: Options) -> list[Table]:
     start, until = options.window()
-    group = f"CAST({options.by} AS VARCHAR)" if options.by in BY else "NULL::VARCHAR"
-    con.execute(CHANGES_SQL.format(instrument=INSTRUMENT, role=ROLE, start=start,
-                                   until=until, group=group))
+    con.execute(CHANGES_SQL.format(start=start, until=until,
+                                   group="grp" if options.by else "NULL::VARCHAR"))
     bins = ", ".join(f"count(*) FILTER (WHERE {cond}) AS \"{name}\"" for name, cond in BINS)
     counted: dict[tuple[str, str], dict[str | None, dict[str, int]]] = {}
     for instrument, role, grp, n, improved, *dist in con.sql(f"""
@@ -62,9 +68,9 @@ def tables(con: Any, options: Options) -> list[Table]:
         rows = with_total(by_group, options)
         means = {options.label(g): summary[(instrument, role, g, False)] for g in by_group}
         means[None] = summary[(instrument, role, None, True)]
-        out.append(Table(f"outcome.change.{instrument}", rows,
-                         {"n": [b[0] for b in BINS], "improved": [b[0] for b in BINS[3:]]},
-                         _record(means), prefix=f"assessor={role}"))
+        out.append(Table.of(f"outcome.change.{instrument}", rows,
+                            {"n": [b[0] for b in BINS], "improved": [b[0] for b in BINS[3:]]},
+                            _record(means), prefix=f"assessor={role}"))
     return out
 
 

@@ -21,9 +21,9 @@ from typing import Any
 
 from contracts.indicators import IndicatorRecord
 from services.evaluation.deps import require
-from services.evaluation.indicators import indicators
+from services.evaluation.indicators import compute, prepare
 from services.evaluation.periods import periods_between
-from services.evaluation.tables import Options
+from services.evaluation.tables import BY, Options
 
 DEFINITIONS = {
     "child-welfare.decision-7wd": (
@@ -51,11 +51,13 @@ DEFINITIONS = {
         "median days between them) and the days from the first contact to the first "
         "service. Variants and steps taken by fewer than N clients are not named."),
     "costs": (
-        "Estimated cost per client and per client-episode (a social-care client "
-        "relationship): priced activities in the period times the unit-cost table's "
-        "prices (2024 national averages by the Ministry of Finance and the Ministry of "
-        "Social Affairs and Health with THL; rows marked as assumptions say what is "
-        "assumed). Outpatient health encounters are priced per visit, services per day."),
+        "Estimated cost per client, per client-episode (a social-care client "
+        "relationship) and per path variant: priced activities in the period times the "
+        "unit-cost table's prices (2024 national averages by the Ministry of Finance and "
+        "the Ministry of Social Affairs and Health with THL; rows marked as assumptions "
+        "say what is assumed). Outpatient health encounters are priced per visit, "
+        "services per day; a variant's mean counts its clients with nothing priced as "
+        "0 €, and is withheld with the variant's count."),
     "cross-sector": (
         "Share of social-care clients (a client relationship running in the period) with "
         "psychiatric (ICD-10 F00-F99), substance-use (F10-F19) or emergency (encounter "
@@ -92,10 +94,9 @@ class Position:
     read_at: dt.datetime
 
 
-def position(view: Any, source: str) -> Position:
-    count, first, last = view.aggregate(
-        "count(*), min(timezone('Europe/Helsinki', occurred_at))::DATE, "
-        "max(timezone('Europe/Helsinki', occurred_at))::DATE").fetchone()
+def position(con: Any, source: str) -> Position:
+    """What the prepared rows (`v`, rows.py) hold: how many, from which day to which."""
+    count, first, last = con.sql("SELECT count(*), min(day), max(day) FROM v").fetchone()
     return Position(source, int(count), first, last, dt.datetime.now(dt.UTC))
 
 
@@ -105,13 +106,14 @@ def write_report(con: Any, view: Any, options: Options, out: Path, source: str,
     and indicators.json into `out`; returns the files written. `compare` holds other
     counties' records with who published them."""
     plt = _pyplot()
-    where = position(view, source)
-    records = indicators(con, view, options)
+    prepared = prepare(con, view, options)
+    where = position(con, source)
+    records = compute(prepared, options)
     trend: list[IndicatorRecord] = []
     if where.first is not None and where.last is not None:
         for period in periods_between(where.first, where.last):
-            trend += [r for r in indicators(con, view, replace(options, period=period, by=None))
-                      if r.indicator in DEADLINES and r.group is None]
+            trend += compute(prepared, replace(options, period=period, by=None),
+                             families=("deadlines",))
     out.mkdir(parents=True, exist_ok=True)
     plots = [_deadline_plot(plt, trend), _change_plot(plt, records), _cross_plot(plt, records),
              _variant_plot(plt, records), _cost_plot(plt, records)]
@@ -206,6 +208,7 @@ def _cross_plot(plt: Any, records: list[IndicatorRecord]) -> str | None:
 
 def _variant_plot(plt: Any, records: list[IndicatorRecord]) -> str | None:
     rows = [r for r in records if r.indicator == "paths.variant" and r.group is not None
+            and r.group.startswith("variant=") and _everyone(r.group)
             and r.numerator is not None and r.group != "variant=(other variants)"]
     if not rows:
         return None
@@ -220,18 +223,29 @@ def _variant_plot(plt: Any, records: list[IndicatorRecord]) -> str | None:
 
 
 def _cost_plot(plt: Any, records: list[IndicatorRecord]) -> str | None:
-    rows = [r for r in records if r.indicator.startswith("costs.") and r.value is not None]
+    """Mean cost per client, per client-episode and per path variant, for everyone."""
+    rows = [r for r in records if r.indicator.startswith("costs.") and r.value
+            and (r.group is None or (r.indicator == "costs.variant" and _everyone(r.group)))]
     if not rows:
         return None
-    fig, ax = plt.subplots(figsize=(9, 2.4))
-    bars = ax.barh([r.indicator for r in rows], [r.value or 0 for r in rows], color="#8a6bb0")
+    fig, ax = plt.subplots(figsize=(9, 0.9 + 0.32 * len(rows)))
+    labels = [r.indicator if r.group is None else
+              r.group.removeprefix("variant=").replace(" > ", " → ")[:90] for r in rows]
+    bars = ax.barh(range(len(rows)), [r.value or 0 for r in rows], color="#8a6bb0")
+    ax.set_yticks(range(len(rows)), labels, fontsize=7.5)
+    ax.invert_yaxis()
     for bar, r in zip(bars, rows, strict=True):
         ax.annotate(f" {r.value:,.0f} € (n={r.numerator})".replace(",", " "),
                     (bar.get_width(), bar.get_y() + bar.get_height() / 2), va="center",
                     fontsize=8)
     ax.set_xlabel("mean estimated cost, € (unit-cost table)")
-    ax.set_title("Estimated cost per client and per client-episode")
+    ax.set_title("Estimated cost per client, per client-episode and per path variant")
     return _svg(plt, fig)
+
+
+def _everyone(group: str) -> bool:
+    """A label with no `--by` part (`variant=a > b`, not `variant=a > b,age_band=0-6`)."""
+    return not any(f",{by}=" in group for by in BY)
 
 
 def _cell(value: object, suppressed: bool) -> str:

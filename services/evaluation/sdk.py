@@ -100,11 +100,14 @@ class Timeline:
                 until: str | dt.datetime | None = None,
                 sector: str | Sequence[str] | None = None,
                 kind: str | Sequence[str] | None = None,
-                code_prefix: str | None = None, system: str | None = None) -> Any:
+                code_prefix: str | None = None, system: str | None = None,
+                ordered: bool = True) -> Any:
         """The current view as a DuckDB relation (one row per record), filtered: `since`
         inclusive and `until` exclusive on occurred_at; sectors and kinds, any of them (an
         amended record has the kind it was recorded as, `record_kind`);
-        a code starting with `code_prefix` (in `system`, when given)."""
+        a code starting with `code_prefix` (in `system`, when given). Ordered by client
+        and sequence unless `ordered` is false (what the indicators read: every query
+        over an ordered relation sorts it again)."""
         self.refresh()
         relation = current_relation(self.con, self._logs)
         conditions = []
@@ -125,7 +128,7 @@ class Timeline:
             conditions.append(f"len(list_filter(codes, c -> {match})) > 0")
         for condition in conditions:
             relation = relation.filter(condition)
-        return relation.order("client, sequence")
+        return relation.order("client, sequence") if ordered else relation
 
 
 def _quote(value: str) -> str:

@@ -37,31 +37,47 @@ class Options:
 
 
 Counts = dict[str | None, dict[str, int]]
+# (group, its cells with the suppressed ones None) -> the record's other fields
+RecordFn = Callable[[str | None, dict[str, int | None]], dict[str, Any]]
+MAX_LABEL = 256  # IndicatorRecord.group
 
 
 @dataclass(frozen=True)
-class Table:
-    """One indicator's counts per group, and which counted cells add up to others."""
+class Output:
+    """One indicator read off a table's rows: a record per row."""
 
     indicator: str
-    counts: Counts                            # group label (None: everyone) -> cell -> n
-    parts: Mapping[str, Sequence[str]]        # cell -> the cells it is the sum of
-    # (group, its cells with the suppressed ones None) -> the record's other fields
-    record: Callable[[str | None, dict[str, int | None]], dict[str, Any]]
+    record: RecordFn
     prefix: str | None = None                 # label part shared by every row (a role)
+    # the cells it shows, by the name `suppressed` gives them; None: all the row's
+    fields: Mapping[str, str] | None = None
 
     def label(self, group: str | None) -> str | None:
         return ",".join(p for p in (self.prefix, group) if p) or None
 
 
+@dataclass(frozen=True)
+class Table:
+    """Counts per group, which counted cells add up to others, and the indicators read off
+    them. Indicators that share counts (a variant's clients and its cost) share a table, so
+    one suppression decides what all of them show."""
+
+    counts: Counts                            # group label (None: everyone) -> cell -> n
+    sums: Sequence[tuple[str, Sequence[str]]]  # (cell, the cells it is the sum of)
+    outputs: Sequence[Output]
+
+    @classmethod
+    def of(cls, indicator: str, counts: Counts, sums: Mapping[str, Sequence[str]],
+           record: RecordFn, prefix: str | None = None) -> Table:
+        """A table with one indicator."""
+        return cls(counts, list(sums.items()), [Output(indicator, record, prefix)])
+
+
 def with_total(by_group: Counts, options: Options) -> Counts:
-    """Per-group counts relabelled, plus the everyone row (None)."""
-    rows: Counts = {options.label(g): dict(c) for g, c in by_group.items()} if options.by else {}
-    total: dict[str, int] = {}
-    for cells in by_group.values():
-        for name, n in cells.items():
-            total[name] = total.get(name, 0) + n
-    rows[None] = total
+    """Per-group counts relabelled, plus the everyone row (None); a cell one group lacks
+    is 0 there."""
+    names = list(dict.fromkeys(name for cells in by_group.values() for name in cells))
+    rows: Counts = {options.label(g): {name: c.get(name, 0) for name in names}
+                    for g, c in by_group.items()} if options.by else {}
+    rows[None] = {name: sum(c.get(name, 0) for c in by_group.values()) for name in names}
     return rows
-
-

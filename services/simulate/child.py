@@ -25,12 +25,12 @@ def child_path(t: Track) -> None:
     if notifier == codes.NOTIFIER_HEALTH and t.person.client.health:
         health.emergency_visit(t, received - dt.timedelta(hours=t.rng.randint(6, 40)),
                                t.rng.choice(codes.CHILD_EMERGENCY), health.CHILD_EMERGENCY)
-    notification = _notify(t, case, day0, received, notifier)
-    decided = _decide(t, case, day0, notification)
+    notification, opening = _notify(t, case, day0, received, notifier)
+    decided = _decide(t, case, day0, notification, opening)
     if decided is None:
         return
     care.open_case(t, case, t.office(decided, 12, 15))
-    done = _assess(t, case, day0, decided, notification)
+    done = _assess(t, case, day0, decided, notification, opening)
     if t.person.client.health:
         _health_side(t, decided)
     if done is None:
@@ -49,7 +49,9 @@ def _notifier(t: Track, day: dt.date) -> str:
                          codes.NOTIFIER_RELATIVE))
 
 
-def _notify(t: Track, case: Case, day0: dt.date, received: dt.datetime, notifier: str) -> str:
+def _notify(t: Track, case: Case, day0: dt.date, received: dt.datetime,
+            notifier: str) -> tuple[str, str]:
+    """The notification: its record id and its document's."""
     archived = received + dt.timedelta(minutes=t.rng.randint(10, 120))
     if t.chance(0.3):
         t.social(archived - dt.timedelta(minutes=2),
@@ -58,30 +60,32 @@ def _notify(t: Track, case: Case, day0: dt.date, received: dt.datetime, notifier
     record = t.next_id("lsilmoitus")
     summary = t.rng.choice((None, "Huoli lapsen jaksamisesta ja koulunkäynnistä.",
                             f"{t.person.given} on ollut poissa koulusta useita viikkoja."))
-    t.social(archived, social.notification(record, "child-welfare-notification", notifier,
-                                           received, summary),
-             task=case.task, process="1", note=f"child-welfare notification (notifier "
-                                                f"{notifier}) received {day0}")
-    return record
+    document = t.social(archived, social.notification(record, "child-welfare-notification",
+                                                      notifier, received, summary),
+                        task=case.task, process="1", note=f"child-welfare notification "
+                                                           f"(notifier {notifier}) received {day0}")
+    return record, document
 
 
-def _decide(t: Track, case: Case, day0: dt.date, notification: str) -> dt.date | None:
+def _decide(t: Track, case: Case, day0: dt.date, notification: str,
+            opening: str) -> dt.date | None:
     """The decision on starting the assessment; None when no assessment follows."""
     used = t.rng.randint(8, 16) if t.chance(LATE_DECISION) else t.rng.randint(1, 7)
     decided = workdays.add_working_days(day0, used)
-    t.deadline("cw-decision-7wd", day0, workdays.add_working_days(day0, 7), decided)
     start = not t.chance(0.1)
     outcome = "assessment-started" if start else "no-assessment"
-    t.social(t.office(decided, 8, 11),
-             social.decision(notification, t.next_id(f"PAATOS-{decided.year}"), decided,
-                             outcome),
-             task=case.task, group="2", process="1",
-             note=f"decision {outcome} after {used} working days")
+    document = t.social(t.office(decided, 8, 11),
+                        social.decision(notification, t.next_id(f"PAATOS-{decided.year}"),
+                                        decided, outcome),
+                        task=case.task, group="2", process="1",
+                        note=f"decision {outcome} after {used} working days")
+    t.deadline("cw-decision-7wd", day0, workdays.add_working_days(day0, 7), decided,
+               opening, document)
     return decided if start else None
 
 
 def _assess(t: Track, case: Case, day0: dt.date, decided: dt.date,
-            notification: str) -> dt.date | None:
+            notification: str, opening: str) -> dt.date | None:
     """The child-welfare assessment; returns its completion day when support is needed."""
     record = t.next_id("lsselvitys")
     started = t.office(workdays.add_working_days(decided, t.rng.randint(1, 3)))
@@ -97,13 +101,15 @@ def _assess(t: Track, case: Case, day0: dt.date, decided: dt.date,
         done = workdays.previous_working_day(
             earliest + dt.timedelta(days=t.rng.randint(0, (latest - earliest).days)))
         done = max(done, started.date())
-    t.deadline("cw-assessment-3m", day0, due, done)
     finished = t.office(done)
     need = t.chance(0.85)
-    t.social(finished, social.assessment("completed", record, "child-welfare", started,
-                                         finished, notification, need, case.task),
-             task=case.task, process="2", case_id=case.case_id, ban=True,
-             note=f"assessment completed {(done - day0).days} days after the notification")
+    document = t.social(finished, social.assessment("completed", record, "child-welfare",
+                                                    started, finished, notification, need,
+                                                    case.task),
+                        task=case.task, process="2", case_id=case.case_id, ban=True,
+                        note=f"assessment completed {(done - day0).days} days after the "
+                             "notification")
+    t.deadline("cw-assessment-3m", day0, due, done, opening, document)
     if need:
         return done
     care.close_case(t, case, t.office(done + dt.timedelta(days=t.rng.randint(3, 10))))

@@ -94,6 +94,11 @@ class Deadline:
     working days), `cw-assessment-3m` (child-welfare assessment complete within 3 months),
     `older-assessment-7wd` (service-need assessment of a 75+ person started by the 7th
     working day). `met` is None when the step falls after the simulated span.
+
+    `opening` and `step` are the ids of the social documents that open the case and take
+    the step; `unseen` is `met` as counted by someone who never sees the step (open until
+    the due day passes, then missed): what an evaluator counts when a disclosure ban keeps
+    the step's document off the timeline.
     """
 
     client: str
@@ -102,6 +107,9 @@ class Deadline:
     due: dt.date
     done: dt.date | None
     met: bool | None
+    opening: str = ""
+    step: str = ""
+    unseen: bool | None = None
 
 
 @dataclass(frozen=True)

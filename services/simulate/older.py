@@ -28,11 +28,13 @@ def older_path(t: Track) -> None:
         noticed = workdays.next_working_day(max(noticed, day0))
     received = t.office(noticed, 9, 14)
     notice = t.next_id("ilmoitus")
-    t.social(received + dt.timedelta(minutes=t.rng.randint(5, 90)),
-             social.notification(notice, "social-services-need-notice", notifier, received),
-             task=case.task, process="1",
-             note=f"notice of need for services (notifier {notifier}) received {noticed}")
-    done = _assess(t, case, noticed, notice)
+    opening = t.social(received + dt.timedelta(minutes=t.rng.randint(5, 90)),
+                       social.notification(notice, "social-services-need-notice", notifier,
+                                           received),
+                       task=case.task, process="1",
+                       note=f"notice of need for services (notifier {notifier}) received "
+                            f"{noticed}")
+    done = _assess(t, case, noticed, notice, opening)
     if done is not None:
         _services(t, case, done)
     if t.person.client.health:
@@ -48,18 +50,19 @@ def _stay(t: Track, when: dt.datetime) -> dt.datetime:
                                  codes.OLDER_LABS, abnormal=t.chance(0.7))
 
 
-def _assess(t: Track, case: Case, noticed: dt.date, notice: str) -> dt.date | None:
+def _assess(t: Track, case: Case, noticed: dt.date, notice: str,
+            opening: str) -> dt.date | None:
     used = t.rng.randint(8, 20) if t.chance(LATE_START) else t.rng.randint(1, 7)
     start_day = workdays.add_working_days(noticed, used)
-    t.deadline("older-assessment-7wd", noticed, workdays.add_working_days(noticed, 7),
-               start_day)
     care.open_case(t, case, t.office(start_day, 8, 9))
     record = t.next_id("pta")
     started = t.office(start_day, 10, 15)
-    t.social(started, social.assessment("started", record, "service-need", started,
-                                        based_on=notice),
-             task=case.task, process="2", case_id=case.case_id,
-             note=f"service-need assessment started after {used} working days")
+    document = t.social(started, social.assessment("started", record, "service-need",
+                                                   started, based_on=notice),
+                        task=case.task, process="2", case_id=case.case_id,
+                        note=f"service-need assessment started after {used} working days")
+    t.deadline("older-assessment-7wd", noticed, workdays.add_working_days(noticed, 7),
+               start_day, opening, document)
     done = workdays.next_working_day(start_day + dt.timedelta(days=t.rng.randint(7, 40)))
     return care.complete_need_assessment(t, case, record, started, done, notice)
 

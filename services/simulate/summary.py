@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from adapters.base import SourceInfo
@@ -15,6 +15,7 @@ from adapters.errors import TranslationError
 from adapters.registry import translator
 from contracts.events import ContractEvent
 from services.simulate.model import SECTOR_OF_FORMAT, Deadline, SimMessage
+from services.timeline.policy import Policy
 
 Progress = Callable[[int, int], None]
 
@@ -30,6 +31,10 @@ class Summary:
     clients_with_both_sectors: int = 0
     errors_by_code: dict[str, int] = field(default_factory=dict)
     deadlines: dict[str, dict[str, int]] = field(default_factory=dict)
+    # what an evaluator can count: the timeline's policy keeps documents under a
+    # disclosure ban off it, so a case opened by one is not there and a step taken in
+    # one never came
+    deadlines_visible: dict[str, dict[str, int]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -45,7 +50,7 @@ class Summary:
                 "clients_with_both_sectors": self.clients_with_both_sectors,
                 "expected_deadletters": sum(self.errors_by_code.values()),
                 "errors_by_code": self.errors_by_code, "deadlines": self.deadlines,
-                "problems": self.problems}
+                "deadlines_visible": self.deadlines_visible, "problems": self.problems}
 
     def lines(self) -> list[str]:
         out = [f"messages: {self.total}"]
@@ -61,7 +66,10 @@ class Summary:
         out.append(f"clients with both health and social events: "
                    f"{self.clients_with_both_sectors}")
         for kind, counts in self.deadlines.items():
-            out.append(f"deadline {kind}: " + ", ".join(f"{k} {n}" for k, n in counts.items()))
+            visible = self.deadlines_visible.get(kind, {})
+            out.append(f"deadline {kind}: " + ", ".join(f"{k} {n}" for k, n in counts.items())
+                       + " (after the disclosure-ban policy: "
+                       + ", ".join(f"{k} {n}" for k, n in visible.items()) + ")")
         out += [f"PROBLEM: {p}" for p in self.problems]
         return out
 
@@ -75,9 +83,11 @@ def translate(message: SimMessage, sector: str | None = None) -> list[ContractEv
 
 def summarise(messages: Iterable[SimMessage], deadlines: Iterable[Deadline] = (),
               sectors: Mapping[str, str] | None = None,
-              progress: Progress | None = None) -> Summary:
+              progress: Progress | None = None, policy: Policy | None = None) -> Summary:
     """Translate everything and count; `sectors` maps source id to sector when the
-    topics file differs from the defaults."""
+    topics file differs from the defaults; `policy` is the timeline's (default: its
+    defaults, disclosure-banned records dropped)."""
+    policy = policy or Policy()
     items = list(messages)
     summary = Summary()
     counts: dict[str, Counter[str]] = {}
@@ -85,6 +95,7 @@ def summarise(messages: Iterable[SimMessage], deadlines: Iterable[Deadline] = ()
     ids: set[tuple[str, str]] = set()
     client_sectors: dict[str, set[str]] = {}
     errors: Counter[str] = Counter()
+    banned: set[str] = set()  # documents the policy keeps off the timeline
     for n, message in enumerate(items, 1):
         counts.setdefault(message.fmt, Counter())[message.kind] += 1
         sector = (sectors or {}).get(message.source_id)
@@ -94,6 +105,8 @@ def summarise(messages: Iterable[SimMessage], deadlines: Iterable[Deadline] = ()
         elif message.kind == "duplicate":
             summary.duplicate_events += len(outcome)
         else:
+            if any(policy.decide(e).reason == "disclosure-ban" for e in outcome):
+                banned.add(message.key.decode())
             for event in outcome:
                 types[event.envelope.type] += 1
                 ids.add((event.envelope.source, event.envelope.id))
@@ -112,8 +125,18 @@ def summarise(messages: Iterable[SimMessage], deadlines: Iterable[Deadline] = ()
     summary.clients_with_both_sectors = sum(
         {"health", "social"} <= s for s in client_sectors.values())
     summary.errors_by_code = dict(sorted(errors.items()))
-    summary.deadlines = _deadlines(deadlines)
+    planned = list(deadlines)
+    summary.deadlines = _deadlines(planned)
+    summary.deadlines_visible = _deadlines(visible(planned, banned))
     return summary
+
+
+def visible(deadlines: Iterable[Deadline], banned: set[str]) -> list[Deadline]:
+    """The deadlines as an evaluator sees them when the documents `banned` never reach
+    the timeline: a case whose opening is banned is not there; a step that is banned
+    never came (open until the due day passes, then missed)."""
+    return [d if d.step not in banned else replace(d, done=None, met=d.unseen)
+            for d in deadlines if d.opening not in banned]
 
 
 def _check(message: SimMessage, sector: str | None, n: int,

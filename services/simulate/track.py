@@ -108,10 +108,13 @@ class Track:
 
     # --- deadlines ----------------------------------------------------------------------
 
-    def deadline(self, kind: str, opened: dt.date, due: dt.date, done: dt.date) -> None:
-        """Record a planned deadline; `done` after the span is not seen by anyone."""
+    def deadline(self, kind: str, opened: dt.date, due: dt.date, done: dt.date,
+                 opening: str, step: str) -> None:
+        """Record a planned deadline, opened by document `opening` and met or missed by
+        document `step`; `done` after the span is not seen by anyone."""
         end = self.config.end
         seen = done < end
-        met = (done <= due) if seen else (None if due >= end else False)
+        unseen = None if due >= end else False
         self.deadlines.append(Deadline(self.person.label, kind, opened, due,
-                                       done if seen else None, met))
+                                       done if seen else None,
+                                       (done <= due) if seen else unseen, opening, step, unseen))

@@ -89,3 +89,27 @@ def test_bad_options_are_one_line_errors(store_url: str, args: list[str],
 def test_a_missing_store(tmp_path: Path) -> None:
     one_line_error(silta("evaluate", "indicators", "--store",
                          f"sqlite:///{tmp_path}/none.sqlite3"), "none.sqlite3")
+
+
+@pytest.mark.parametrize(("command", "env", "words"), [
+    (["evaluate", "indicators"], {"evaluation_min_cell": "five"},
+     ["SILTA_EVALUATION_MIN_CELL", "integer"]),
+    (["evaluate", "indicators"], {"evaluation_min_cell": "0"},
+     ["SILTA_EVALUATION_MIN_CELL", "greater than or equal to 1"]),
+    (["evaluate", "report", "--out", "r"], {"evaluation_publisher": "two words"},
+     ["SILTA_EVALUATION_PUBLISHER"]),
+    (["evaluate", "publish"], {"kafka_security_protocol": "SASL_SSL"},
+     ["SILTA_KAFKA_SASL_MECHANISM"]),
+    (["evaluate", "indicators"], {"evaluation_memory_limit": "lots"},
+     ["SILTA_EVALUATION_MEMORY_LIMIT", "lots"]),
+    (["export", "parquet", "--out", "p"], {"kafka_ssl_check_hostname": "maybe"},
+     ["SILTA_KAFKA_SSL_CHECK_HOSTNAME", "boolean"]),
+    (["export", "meds", "--out", "m"], {"export_api_url": "x", "kafka_security_protocol": "TLS"},
+     ["SILTA_KAFKA_SECURITY_PROTOCOL", "'SSL'"]),
+])
+def test_bad_settings_are_one_line_errors(store_url: str, tmp_path: Path, command: list[str],
+                                          env: dict[str, str], words: list[str]) -> None:
+    command = [str(tmp_path / a) if a in ("r", "p", "m") else a for a in command]
+    result = silta(*command, **env, store_url=store_url)
+    one_line_error(result, *words)
+    assert "Traceback" not in result.stderr

@@ -7,6 +7,8 @@ import datetime as dt
 import statistics
 from pathlib import Path
 
+import pytest
+
 from contracts.indicators import IndicatorRecord
 from contracts.timeline import Value
 from services.evaluation.indicators import Options, indicators
@@ -116,3 +118,27 @@ def test_cross_sector_counts_episodes_running_in_the_period(tmp_path: Path) -> N
     out = run(tmp_path, early, late, prefix="cross-sector.emergency", period="2025")
     assert (out[("cross-sector.emergency", None)].numerator,
             out[("cross-sector.emergency", None)].denominator) == (1, 1)
+
+
+def test_measure_change_by_group(tmp_path: Path) -> None:
+    # The group is the one at an episode's first measurement in the period.
+    young, older, moved = Client("a", "13-17"), Client("b", "18-24"), Client("c", "13-17")
+    young.measure("2025-02-01", "self", 3)
+    young.measure("2025-06-01", "self", 5)      # +2
+    older.measure("2025-02-01", "self", 6)
+    older.measure("2025-06-01", "self", 5)      # -1
+    moved.measure("2025-02-01", "self", 4)
+    moved.add("outcome-measure.recorded", at("2025-06-01", 13), "m9", episode="case1",
+              value=Value(number=4.5), age_band="18-24",
+              codes=(("https://silta.fi/fhir/CodeSystem/outcome-instrument", "kykyviisari-total"),
+                     ("https://silta.fi/fhir/CodeSystem/assessor-role", "self")))  # +0.5
+    out = run(tmp_path, young, older, moved, prefix="outcome.change", by="age_band")
+    key = "outcome.change.kykyviisari"
+    teen = out[(key, "assessor=self,age_band=13-17")]
+    assert (teen.numerator, teen.denominator, teen.value) == (2, 2, 1.25)
+    adult = out[(key, "assessor=self,age_band=18-24")]
+    assert (adult.numerator, adult.denominator, adult.value) == (0, 1, -1)
+    everyone = out[(key, "assessor=self")]
+    assert (everyone.numerator, everyone.denominator) == (2, 3)
+    assert everyone.value == pytest.approx((2 - 1 + 0.5) / 3)
+    assert everyone.detail["median"] == 0.5

@@ -63,3 +63,75 @@ def test_rare_variants_and_edges_are_not_named(tmp_path: Path) -> None:
     assert not any(g and "EMER" in g for g in groups)
     other = next(r for r in out if r.group == "variant=(other variants)")
     assert other.numerator is None and "numerator" in other.suppressed
+
+
+HELP = ((SILTA + "service-kind", "open-care-support"),)
+PRICES = ("item,activity,unit,cost_eur,year,source,assumption\n"
+          "emergency,encounter:EMER,visit,100,2024,test,\n"
+          "support,service:open-care-support,day,10,2024,test,\n")
+
+
+def grouped(tmp: Path, min_cell: int) -> dict[tuple[str, str | None], IndicatorRecord]:
+    """Three 13-17-year-olds: two emergency visits (28.2., 1.3.), a notification (3.3.),
+    the decision (10.3.) and ten days of support (20.-29.3.): 2 * 100 + 10 * 10 = 300 €.
+    Four 7-12-year-olds: a notification and the decision, nothing priced."""
+    clients = []
+    for n in range(7):
+        client = Client(f"c{n}", age_band="13-17" if n < 3 else "7-12")
+        path(client, n < 3, "2025-03-20" if n < 3 else None)
+        if n < 3:
+            client.add("service.ended", at("2025-03-29"), "s1", task="22", codes=HELP)
+        clients.append(client)
+    prices = tmp / "prices.csv"
+    prices.write_text(PRICES)
+    con, current = view(tmp, *clients)
+    options = Options(until=dt.date(2026, 1, 1), min_cell=min_cell, by="age_band",
+                      unit_costs=prices)
+    return {(r.indicator, r.group): r for r in indicators(con, current, options)
+            if r.indicator.startswith(("paths.", "costs."))}
+
+
+A = "variant=health:EMER > notification.received > decision.made > service:open-care-support"
+B = "variant=notification.received > decision.made"
+
+
+def test_paths_and_their_costs_by_group(tmp_path: Path) -> None:
+    out = grouped(tmp_path, min_cell=1)
+
+    def share(group: str | None) -> tuple[int | None, int | None]:
+        record = out[("paths.variant", group)]
+        return record.numerator, record.denominator
+
+    assert share(A) == (3, 7) and share(B) == (4, 7)
+    assert share(f"{A},age_band=13-17") == (3, 3) and share(f"{A},age_band=7-12") == (0, 4)
+    assert share(f"{B},age_band=7-12") == (4, 4)
+    assert out[("paths.variant", "age_band=7-12")].numerator == 4  # clients with a path
+    cost = out[("costs.variant", A)]
+    assert (cost.numerator, cost.value, cost.detail["total_eur"]) == (3, 300.0, 900.0)
+    assert out[("costs.variant", B)].value == 0.0
+    assert out[("costs.variant", f"{A},age_band=13-17")].value == 300.0
+    to_service = out[("paths.first-contact-to-service", "age_band=13-17")]
+    assert (to_service.numerator, to_service.denominator, to_service.value) == (3, 3, 20.0)
+    none = out[("paths.first-contact-to-service", "age_band=7-12")]
+    assert (none.numerator, none.denominator, none.value) == (0, 4, None)
+    edge = "from=notification.received,to=decision.made"
+    assert {g: (r.numerator, r.value) for (i, g), r in out.items()
+            if i == "paths.follows" and g and g.startswith(edge)} == {
+        edge: (7, 7.0), f"{edge},age_band=13-17": (3, 7.0), f"{edge},age_band=7-12": (4, 7.0)}
+    client = out[("costs.client", None)]
+    assert (client.numerator, client.denominator, client.value) == (3, 7, 300.0)
+    assert out[("costs.client", "age_band=7-12")].numerator == 0
+
+
+def test_a_variants_cost_goes_with_its_count(tmp_path: Path) -> None:
+    # Both variants are under 5 clients: neither is named, and the groups' counts of the
+    # other variants (3 and 4) are withheld, with their costs.
+    out = grouped(tmp_path, min_cell=5)
+    assert not any(g and g.startswith((A, B)) for _, g in out)
+    other = "variant=(other variants)"
+    for group in ("age_band=13-17", "age_band=7-12"):
+        share = out[("paths.variant", f"{other},{group}")]
+        cost = out[("costs.variant", f"{other},{group}")]
+        assert share.numerator is None and cost.numerator is None and cost.value is None
+        assert "numerator" in share.suppressed and "numerator" in cost.suppressed
+    assert out[("paths.variant", other)].numerator == 7

@@ -10,7 +10,7 @@ from typing import Any
 import holidays
 from dateutil.relativedelta import relativedelta
 
-from services.simulate import Simulation
+from services.simulate import SimConfig, Simulation, build, summarise
 from services.workdays import (
     add_months,
     add_working_days,
@@ -112,3 +112,38 @@ def test_months_end_on_the_same_day_or_the_last_one() -> None:
     assert add_months(dt.date(2023, 11, 30), 3) == dt.date(2024, 2, 29)
     assert all(add_months(d, 3) == d + relativedelta(months=3)
                for d in (dt.date(2024, 1, 1) + dt.timedelta(days=n) for n in range(800)))
+
+
+def _kept(sim: Simulation) -> set[str]:
+    """The social documents that reach the timeline, found the way its policy finds them:
+    by translating each one and asking the policy, apart from the simulator's own plan."""
+    from services.simulate.summary import translate
+    from services.timeline.policy import Policy
+
+    return {m.key.decode() for m in sim.messages if m.kind == "valid" and m.fmt == "social"
+            and all(Policy().decide(e).keep for e in translate(m))}
+
+
+def test_the_visible_truth_is_what_the_policy_lets_through() -> None:
+    sim = build(SimConfig(clients=48, seed=2, days=130, disclosure_ban_share=0.3))
+    summary = summarise(sim.messages, sim.deadlines)
+    kept = _kept(sim)
+    expected: dict[str, dict[str, int]] = {}
+    for d in sim.deadlines:
+        if d.opening not in kept:
+            continue  # the case never shows
+        if d.step in kept and d.done is not None:
+            state = "met" if d.done <= d.due else "missed"
+        else:  # the step never shows: open until the due day passes
+            state = "missed" if d.due < sim.config.end else "open"
+        counts = expected.setdefault(d.kind, {"met": 0, "missed": 0, "open": 0})
+        counts[state] += 1
+    assert summary.deadlines_visible == dict(sorted(expected.items()))
+    assert summary.deadlines_visible != summary.deadlines
+    assert summary.as_dict()["deadlines_visible"] == summary.deadlines_visible
+
+
+def test_without_bans_everything_is_visible() -> None:
+    sim = build(SimConfig(clients=40, seed=11, disclosure_ban_share=0))
+    summary = summarise(sim.messages, sim.deadlines)
+    assert summary.deadlines_visible == summary.deadlines
