@@ -60,8 +60,10 @@ def suppress(cells: Mapping[Key, int], sums: Sequence[Sum],
         for key, count in cells.items() if 0 < count < min_cell}
     while exposed := _recoverable(cells, sums, reasons):
         # the best cover over every exposed cell: a small part next to one of them
+        # Ties go by the protected cell's name: the cells' order comes from SQL groups,
+        # which have none, and the same data must give the same reasons.
         choice, protected = min(((_cover(cells, sums, reasons, key), key) for key in exposed),
-                                key=lambda pair: pair[0][0])
+                                key=lambda pair: (pair[0][0], str(pair[1])))
         reasons[choice[1]] = (f"secondary: {_label(protected)} could be recovered from "
                               "the totals")
     return Suppressed(reasons)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import random
 
 import numpy as np
 import pytest
@@ -119,3 +120,16 @@ def test_one_small_cell_takes_a_partner_in_its_row_and_column() -> None:
 def test_nothing_small_means_nothing_hidden() -> None:
     cells, sums = grid([[10, 0], [5, 7]])
     assert suppress(cells, sums).reasons == {}
+
+
+@settings(max_examples=200, deadline=None)
+@given(tables, st.integers(2, 10), st.randoms(use_true_random=False))
+def test_the_same_table_in_any_order_gets_the_same_reasons(
+        counts: list[list[int]], n: int, rng: random.Random) -> None:
+    """Cells arrive in the order SQL groups them, which is no order: what is hidden, and
+    why, must not depend on it."""
+    cells, sums = grid(counts)
+    shuffled = list(cells.items())
+    rng.shuffle(shuffled)
+    assert suppress(dict(shuffled), sums, min_cell=n).reasons == \
+        suppress(cells, sums, min_cell=n).reasons
