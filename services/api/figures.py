@@ -9,8 +9,8 @@ minutes for 10^7: services/evaluation/README.md), so:
 - results are kept per period and grouping until the store moves, and the store is looked
   at again at most every `max_age` seconds: a busy store costs at most one computation
   per choice and interval, a quiet one none after the first;
-- the deadline trend covers the latest TREND half-years, not every one since the first
-  event: each is a computation of its own, and the first view pays for them;
+- the view is read into the indicators' shared tables once per store position (and
+  grouping); each period and the deadline trend's TREND half-years are computed from them;
 - one computation at a time, in a worker thread, so the API keeps answering other reads.
 
 DuckDB, pyarrow, numpy and pytz are the optional `evaluation` extra: without them `missing()`
@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import importlib
-import shutil
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,9 +33,8 @@ from services.workdays import HELSINKI
 
 EXTRA = "the dashboard needs the 'evaluation' extra: pip install 'sote-silta[evaluation]'"
 REQUIRED = ("duckdb", "pyarrow", "numpy", "pytz")
-# Deadline indicators: their shares over THL half-years are the dashboard's trend, over
-# the data's latest TREND half-years (each costs a computation of every indicator).
-DEADLINES = ("child-welfare.", "service-need.")
+# The deadline indicators' shares over the data's latest TREND THL half-years are the
+# dashboard's trend.
 TREND = 6
 # A Timeline keeps a Parquet file per read that found new entries; after this many the
 # store is mirrored afresh into one.
@@ -65,6 +63,7 @@ class _Mirror:
     results: dict[tuple[str | None, str | None, dt.date], Indicators] = field(
         default_factory=dict)
     trends: dict[dt.date, list[IndicatorRecord]] = field(default_factory=dict)
+    prepared: Any = None  # the shared tables of services/evaluation/indicators.py `prepare`
 
 
 class IndicatorFigures:
@@ -91,16 +90,17 @@ class IndicatorFigures:
         key = (chosen.label if chosen else None, by, until)
         if key in mirror.results:
             return mirror.results[key], True
-        from services.evaluation.indicators import indicators
+        from services.evaluation.indicators import compute
         from services.evaluation.tables import Options
 
         options = Options(period=chosen, until=until, by=by, min_cell=self.min_cell)
+        prepared = self._prepared(mirror, options)
         span = mirror.span
         found = Indicators(
             period=key[0], by=by, min_cell=self.min_cell,
             counted_to=until - dt.timedelta(days=1), computed_at=dt.datetime.now(dt.UTC),
             data=span, periods=_periods(span.first_event_day, span.last_event_day),
-            records=indicators(mirror.timeline.con, mirror.view, options),
+            records=compute(prepared, options),
             trend=self._trend(mirror, until))
         mirror.results[key] = found
         return found, False
@@ -117,16 +117,26 @@ class IndicatorFigures:
         mirror = self._mirror
         if mirror.timeline.refresh() or mirror.view is None:
             mirror.reads += 1
-            mirror.view = mirror.timeline.current()
+            mirror.view = mirror.timeline.current(ordered=False)
             mirror.span = _span(mirror.view)
             mirror.results.clear()
             mirror.trends.clear()
+            mirror.prepared = None
         self._looked = time.monotonic()
         return mirror
 
+    def _prepared(self, mirror: _Mirror, options: Any) -> Any:
+        """The view read once into the indicators' shared tables; again only for another
+        grouping (tables prepared for a grouping also answer the ungrouped figures)."""
+        if mirror.prepared is None or options.by not in (None, mirror.prepared.by):
+            from services.evaluation.indicators import prepare
+
+            mirror.prepared = prepare(mirror.timeline.con, mirror.view, options)
+        return mirror.prepared
+
     def _trend(self, mirror: _Mirror, until: dt.date) -> list[IndicatorRecord]:
         if until not in mirror.trends:
-            from services.evaluation.indicators import indicators
+            from services.evaluation.indicators import compute
             from services.evaluation.periods import periods_between
             from services.evaluation.tables import Options
 
@@ -134,17 +144,15 @@ class IndicatorFigures:
             trend: list[IndicatorRecord] = []
             for half in periods_between(first, last)[-TREND:] if first and last else []:
                 options = Options(period=half, until=until, min_cell=self.min_cell)
-                trend += [r for r in indicators(mirror.timeline.con, mirror.view, options)
-                          if r.indicator.startswith(DEADLINES) and r.group is None]
+                trend += [r for r in compute(self._prepared(mirror, options), options,
+                                             families=("deadlines",))
+                          if r.group is None]
             mirror.trends[until] = trend
         return mirror.trends[until]
 
     def _drop(self) -> None:
         if self._mirror is not None:
-            self._mirror.timeline.con.close()
-            # The Timeline removes its folder only at exit; a mirror replaced while the API
-            # runs would otherwise leave a copy of the store behind.
-            shutil.rmtree(self._mirror.timeline._dir, ignore_errors=True)
+            self._mirror.timeline.close()
             self._mirror = None
 
     def close(self) -> None:

@@ -49,6 +49,12 @@ class Timeline:
         self._position: Position = None
         self.con = connect(self._dir)
 
+    def close(self) -> None:
+        """Close the connection and remove the copied log now, not at exit (for a process
+        that replaces its Timeline, like the API's dashboard); its relations end with it."""
+        self.con.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
     @classmethod
     def from_store(cls, url: str | None = None) -> Timeline:
         """The store at `url`; by default the one `silta run` (make demo) keeps."""
