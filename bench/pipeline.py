@@ -30,7 +30,7 @@ from adapters.identity import Pseudonymiser
 from adapters.registry import translator
 from bench.timing import environment, kafka_broker, write
 from services.simulate import SimConfig, generate
-from services.timeline.minimise import to_entry
+from services.timeline.minimise import keys_of, to_entry
 from services.timeline.preview import preview
 
 
@@ -55,7 +55,8 @@ def baseline(messages: list, key: bytes) -> tuple[int, float]:
             continue
         for event in events:
             if not event.spec.restricted:
-                to_entry(event, pseudonymiser, sector="health", sequence=1)
+                to_entry(event, keys_of(event, pseudonymiser), pseudonymiser, sector="health",
+                         sequence=1)
     minimised = (time.process_time() - started) * 4
     return len(expected.entry_ids), translated + minimised
 
