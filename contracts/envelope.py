@@ -79,7 +79,7 @@ def fast_envelope(attributes: dict[str, Any]) -> Any | None:
     """The envelope's mirror (structs.py) for attribute values, or None: then
     `Envelope.model_validate` has the verdict."""
     envelope_mirror = mirror(Envelope)
-    return None if envelope_mirror is None else envelope_mirror.from_data(attributes)
+    return None if envelope_mirror is None else envelope_mirror.from_attributes(attributes)
 
 
 _ATTRIBUTE_FOR_HEADER = {

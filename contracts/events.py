@@ -170,7 +170,7 @@ def _parse_fast(headers: Headers | dict[str, Any],
         return None
     spec = BY_TYPE.get(decoded.get("ce_type", ""))
     fast = None if spec is None else _mirror(spec)
-    if fast is None:
+    if spec is None or fast is None:
         return None
     envelope = fast_envelope(attributes_of(decoded))
     if envelope is None:

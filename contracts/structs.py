@@ -40,7 +40,8 @@ import orjson
 from pydantic import TypeAdapter
 
 # msgspec reads only `.` as the decimal mark of seconds (it refuses anything else); the
-# seconds before it tell a time from an OID's long arc.
+# seconds before it tell a time from an OID's long arc (the cheaper search finds both).
+_SEVEN_DIGITS = re.compile(rb"\.[0-9]{7}")
 _LONG_FRACTION = re.compile(rb":[0-9]{2}\.[0-9]{7}")
 _BIG_FLOAT = 1e16
 _REMEMBERED = 20_000  # strings remembered per pattern before the memory starts again
@@ -58,7 +59,7 @@ class Mirror:
     """The Struct mirror of one pydantic type; see the module docstring."""
 
     def __init__(self, annotation: Any) -> None:
-        schema = TypeAdapter(annotation).core_schema
+        schema: dict[str, Any] = dict(TypeAdapter(annotation).core_schema)
         compiler = _Compiler()
         if schema["type"] == "definitions":
             compiler.add_definitions(schema["definitions"])
@@ -75,7 +76,9 @@ class Mirror:
         else:
             annotation_, check = compiler.top(schema)
             self._choices[None] = (msgspec.json.Decoder(annotation_), check)
+            self._type = annotation_
         self._long_fractions_possible = compiler.has_datetime
+        self._flat = compiler.models == 1
         # orjson writes NaN as null: a nullable float could then pass for an absent one.
         self.from_data_ok = not compiler.nullable_float
         # `encode` writes pydantic's bytes only if no default but None is ever left out.
@@ -83,7 +86,8 @@ class Mirror:
 
     def decode(self, data: bytes) -> Any | None:
         """The Struct for JSON `data`, or None: then pydantic has the verdict."""
-        if self._long_fractions_possible and (b"\\u" in data or _LONG_FRACTION.search(data)):
+        if self._long_fractions_possible and (b"\\u" in data or (
+                _SEVEN_DIGITS.search(data) and _LONG_FRACTION.search(data))):
             return None  # (a \u escape could spell a digit or the decimal mark)
         try:
             tag = None if self._peek is None else self._peek.decode(data).tag
@@ -98,6 +102,27 @@ class Mirror:
         except (msgspec.ValidationError, msgspec.DecodeError, Decline):
             return None
         except Exception:  # a model's validator refused it: pydantic says why
+            return None
+        return value
+
+    def from_attributes(self, attributes: dict[str, Any]) -> Any | None:
+        """The Struct for a flat model's field values (strings, numbers, aware datetimes;
+        no nested model), or None. msgspec reads a date-time string as JSON decoding does,
+        so the same guard applies to each string."""
+        if not self._flat or self._peek is not None:
+            return None
+        if self._long_fractions_possible and any(
+                isinstance(v, str) and _LONG_FRACTION.search(v.encode())
+                for v in attributes.values()):
+            return None
+        check = self._choices[None][1]
+        try:
+            value = msgspec.convert(attributes, self._type)
+            if check is not None:
+                check(value)
+        except (msgspec.ValidationError, Decline):
+            return None
+        except Exception:
             return None
         return value
 
@@ -194,19 +219,19 @@ class _Info:
         self.data = data
 
 
-def _datetime_bounds(ge: Any = None, gt: Any = None, le: Any = None, lt: Any = None) -> Any:
-    # Comparing aware datetimes asks both for their offsets; a year strictly between the
-    # bounds' years is inside them whatever the offsets, and settles nearly every value.
+def _datetime_bounds(ge: Any = None, gt: Any = None, le: Any = None,
+                     lt: Any = None) -> tuple[int, int, Any]:
+    """(low year, high year, exact check): a year strictly between the bounds' years is
+    inside them whatever the offsets, and settles nearly every value without comparing
+    aware datetimes (which asks both for their offsets)."""
     low = max((b.year for b in (ge, gt) if b is not None), default=dt.MINYEAR - 1)
     high = min((b.year for b in (le, lt) if b is not None), default=dt.MAXYEAR + 1)
 
     def check(value: dt.datetime) -> None:
-        if low < value.year < high:
-            return
         if (ge is not None and value < ge) or (gt is not None and value <= gt) \
                 or (le is not None and value > le) or (lt is not None and value >= lt):
             raise Decline
-    return check
+    return low, high, check
 
 
 def _check_float(value: float) -> None:
@@ -217,35 +242,37 @@ def _check_float(value: float) -> None:
 class _Compiler:
     """Turns core-schema nodes into (msgspec annotation, check code).
 
-    Check code is Python source checking the value held in a variable; the code of each
-    model becomes one function `check_<Model>(v)`, so a decoded event is checked by a few
-    straight-line functions instead of a walk over its schema."""
+    Check code is Python source checking the value held in a variable, with the checks of
+    nested models written inline: a decoded event is checked by one straight-line function
+    (per event type) instead of a walk over its schema."""
 
     def __init__(self) -> None:
         self.definitions: dict[str, dict[str, Any]] = {}
-        self.shared: dict[str, tuple[Any, str | None]] = {}  # ref -> (type, check name)
+        self.structs: dict[str, Any] = {}  # model ref -> Struct
         self.building: set[str] = set()
         self.namespace: dict[str, Any] = {"Decline": Decline, "_check_float": _check_float}
         self.has_datetime = False
         self.nullable_float = False
         self.exact_encoding = True
+        self.models = 0  # model nodes compiled
         self._names = 0
 
     def add_definitions(self, definitions: list[dict[str, Any]]) -> None:
         for definition in definitions:
             self.definitions[definition["ref"]] = definition
 
-    def _name(self, prefix: str, value: Any) -> str:
+    def _name(self, prefix: str, value: Any = None) -> str:
         self._names += 1
         name = f"{prefix}{self._names}"
-        self.namespace[name] = value
+        if value is not None:
+            self.namespace[name] = value
         return name
 
     def top(self, schema: dict[str, Any]) -> tuple[Any, Any]:
         annotation, code = self.node(schema, "v", 1)
         if not code:
             return annotation, None
-        return annotation, self._function("check_top", code)
+        return annotation, self._function(self._name("check_top_"), code)
 
     def tagged_union(self, schema: dict[str, Any],
                      choices: dict[Any, tuple[msgspec.json.Decoder[Any], Any]]) -> Any:
@@ -276,19 +303,14 @@ class _Compiler:
         if handler is None:
             raise Unsupported(schema["type"])
         ref = schema.get("ref")
-        if ref is None:
-            return handler(schema, var, depth)  # type: ignore[no-any-return]
-        # A shared definition (a model, with its validators): built once, checked by a
-        # function of its own.
-        if ref not in self.shared:
+        if ref is not None:
             if ref in self.building:
                 raise Unsupported(f"recursive {ref}")
             self.building.add(ref)
-            annotation, code = handler(schema, "v", 1)
-            name = self._name("check_" + ref.split(":")[0].rsplit(".", 1)[-1] + "_", None)
-            self.shared[ref] = (annotation, self._function(name, code) and name if code else None)
-        annotation, check = self.shared[ref]
-        return annotation, [] if check is None else [f"{'    ' * depth}{check}({var})"]
+        try:
+            return handler(schema, var, depth)  # type: ignore[no-any-return]
+        finally:
+            self.building.discard(ref)  # type: ignore[arg-type]
 
     def _definitions(self, schema: dict[str, Any], var: str, depth: int) -> tuple[Any, list[str]]:
         _only(schema, {"definitions", "schema"})
@@ -305,9 +327,9 @@ class _Compiler:
         annotation = Annotated[str, msgspec.Meta(**meta)] if meta else str
         if schema.get("pattern") is None:
             return annotation, []
-        pattern = self._name("pattern", _Pattern(schema["pattern"]))
-        pad = "    " * depth
-        return annotation, [f"{pad}if {var} not in {pattern}.matched: {pattern}({var})"]
+        pattern = _Pattern(schema["pattern"])
+        check, matched = self._name("pattern", pattern), self._name("matched", pattern.matched)
+        return annotation, [f"{'    ' * depth}if {var} not in {matched}: {check}({var})"]
 
     def _int(self, schema: dict[str, Any], var: str, depth: int) -> tuple[Any, list[str]]:
         _only(schema, {"ge", "gt", "le", "lt"})
@@ -344,8 +366,9 @@ class _Compiler:
         bounds = _meta(schema, ("ge", "gt", "le", "lt"))
         if not bounds:
             return annotation, []
-        check = self._name("bounds", _datetime_bounds(**bounds))
-        return annotation, [f"{'    ' * depth}{check}({var})"]
+        low, high, exact = _datetime_bounds(**bounds)
+        check = self._name("bounds", exact)
+        return annotation, [f"{'    ' * depth}if not {low} < {var}.year < {high}: {check}({var})"]
 
     def _nullable(self, schema: dict[str, Any], var: str, depth: int) -> tuple[Any, list[str]]:
         _only(schema, {"schema"})
@@ -358,10 +381,11 @@ class _Compiler:
 
     def _list(self, schema: dict[str, Any], var: str, depth: int) -> tuple[Any, list[str]]:
         _only(schema, {"items_schema", "min_length", "max_length"})
-        item = f"i{depth}"
+        item = self._name("i")
         annotation, code = self.node(schema["items_schema"], item, depth + 1)
         meta = _meta(schema, ("min_length", "max_length"))
-        annotation = Annotated[list[annotation], msgspec.Meta(**meta)] if meta else list[annotation]
+        listed: Any = list[annotation]  # type: ignore[valid-type]
+        annotation = Annotated[listed, msgspec.Meta(**meta)] if meta else listed
         if not code:
             return annotation, []
         return annotation, [f"{'    ' * depth}for {item} in {var}:", *code]
@@ -376,10 +400,6 @@ class _Compiler:
         return annotation, [*code, f"{'    ' * depth}if {check}({var}) is not {var}: raise Decline"]
 
     def _model(self, schema: dict[str, Any], var: str, depth: int) -> tuple[Any, list[str]]:
-        struct, check = self._struct(schema)
-        return struct, [] if check is None else [f"{'    ' * depth}{check}({var})"]
-
-    def _struct(self, schema: dict[str, Any]) -> tuple[Any, str | None]:
         _only(schema, {"cls", "config", "schema", "custom_init", "root_model"})
         if schema.get("custom_init") or schema.get("root_model"):
             raise Unsupported("a model with a custom __init__, or a root model")
@@ -391,22 +411,23 @@ class _Compiler:
         fields = schema["schema"]
         _only(fields, {"fields", "model_name", "computed_fields"})
         name = schema["cls"].__name__
+        self.models += 1
         definitions: list[Any] = []
         code: list[str] = []
         for field_name, field in fields["fields"].items():
-            definition, lines = self._field(name, field_name, field,
+            definition, lines = self._field(name, field_name, field, var, depth,
                                             [d[0] for d in definitions])
             definitions.append(definition)
             code += lines
-        struct = msgspec.defstruct(name, definitions, bases=(MirrorStruct,), kw_only=True,
-                                   omit_defaults=True, forbid_unknown_fields=forbid == "forbid")
-        if not code:
-            return struct, None
-        check_name = self._name(f"check_{name}_", None)
-        self._function(check_name, code)
-        return struct, check_name
+        key = f"{schema['cls'].__module__}.{schema['cls'].__qualname__}:{id(schema)}"
+        struct = self.structs.get(key)
+        if struct is None:
+            struct = self.structs[key] = msgspec.defstruct(
+                name, definitions, bases=(MirrorStruct,), kw_only=True, omit_defaults=True,
+                forbid_unknown_fields=forbid == "forbid", gc=False)
+        return struct, code
 
-    def _field(self, model: str, name: str, field: dict[str, Any],
+    def _field(self, model: str, name: str, field: dict[str, Any], owner: str, depth: int,
                before: list[str]) -> tuple[Any, list[str]]:
         _only(field, {"schema", "validation_alias", "serialization_alias", "frozen"})
         alias = field.get("validation_alias")
@@ -414,7 +435,8 @@ class _Compiler:
             raise Unsupported(f"{model}.{name}: alias {alias!r}")
         options: dict[str, Any] = {} if alias is None else {"name": alias}
         schema = field["schema"]
-        if schema["type"] == "default":
+        optional = schema["type"] == "default"
+        if optional:
             default = _default(schema)
             options["default_factory" if callable(default) else "default"] = default
             # pydantic's exclude_none keeps any other default; msgspec's omit_defaults not
@@ -424,18 +446,21 @@ class _Compiler:
                 # pydantic runs a validator on an explicit null, not on an absent value; a
                 # Struct holds None for both.
                 raise Unsupported(f"{model}.{name}: a validator on a field with a default")
-        var = f"f_{name}"
+        var = self._name("f")
+        pad = "    " * depth
         if schema["type"] == "function-after" and schema["function"]["type"] == "with-info":
             _only(schema, {"function", "schema"})
-            annotation, code = self.node(schema["schema"], var, 1)
-            check = self._name("field_validator", _field_validator(schema["function"]["function"]))
-            data = "{" + ", ".join(f"{b!r}: v.{b}" for b in before) + "}"
-            code = [*code, f"    {check}({var}, {data})"]
+            annotation, code = self.node(schema["schema"], var, depth)
+            check = self._name("field_validator",
+                               _field_validator(schema["function"]["function"]))
+            data = "{" + ", ".join(f"{b!r}: {owner}.{b}" for b in before) + "}"
+            code = [*code, f"{pad}{check}({var}, {data})"]
         else:
-            annotation, code = self.node(schema, var, 2)
-            # None: absent, or a null the type allows (a nullable's own check skips it)
-            code = [f"    if {var} is not None:", *code] if code else []
-        lines = [f"    {var} = v.{name}", *code] if code else []
+            guard = optional and schema["type"] != "nullable"
+            annotation, code = self.node(schema, var, depth + 1 if guard else depth)
+            if code and guard:  # absent: None (a nullable's own code skips a null)
+                code = [f"{pad}if {var} is not None:", *code]
+        lines = [f"{pad}{var} = {owner}.{name}", *code] if code else []
         definition = (name, annotation, msgspec.field(**options)) if options else (name, annotation)
         return definition, lines
 

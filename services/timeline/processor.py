@@ -80,14 +80,7 @@ class _Read:
     event: ContractEvent | None = None
     keys: EntryKeys | None = None
     violation: ContractViolation | None = None
-
-    def claims(self) -> list[Claim]:
-        """The record, the event and the event it corrects all belong to this client."""
-        if self.keys is None:
-            return []
-        keys = self.keys
-        ids = [keys.source_ref, keys.entry_id, *([keys.corrects] if keys.corrects else [])]
-        return [Claim(key, keys.client) for key in ids]
+    claims: tuple[Claim, ...] = ()  # the record, the event and what it corrects: its client's
 
 
 class TimelineProcessor:
@@ -146,7 +139,7 @@ class TimelineProcessor:
         # previous owner), so the rebuilt state includes everything committed.
         state = await self._state(tp.partition)
         reads = [self._read(record) for record in records]
-        claims = [claim for read in reads for claim in read.claims()]
+        claims = [claim for read in reads for claim in read.claims]
         # Ownership is decided across partitions (a reused record id can belong to a client
         # on any partition), so it lives in the shared store, not in partition state.
         owners = await self.owners.claim(claims) if claims else {}
@@ -179,7 +172,9 @@ class TimelineProcessor:
             event = parse_event(record.headers or (), record.value or b"")
         except ContractViolation as violation:
             return _Read(record, violation=violation)
-        return _Read(record, event, keys_of(event, self.pseudonymiser))
+        keys = keys_of(event, self.pseudonymiser)
+        owned = (keys.source_ref, keys.entry_id, *((keys.corrects,) if keys.corrects else ()))
+        return _Read(record, event, keys, claims=tuple(Claim(key, keys.client) for key in owned))
 
     def _verdict(self, read: _Read, owners: dict[str, str], staged: StagedChanges,
                  partition: int) -> Verdict:
@@ -240,7 +235,7 @@ class TimelineProcessor:
 
 def _conflict(read: _Read, owners: dict[str, str]) -> str | None:
     """Why the event may not be applied, when another client owns one of its claims."""
-    if all(owners.get(claim.key, claim.client) == claim.client for claim in read.claims()):
+    if all(owners.get(claim.key, claim.client) == claim.client for claim in read.claims):
         return None
     assert read.event is not None
     envelope = read.event.envelope

@@ -22,7 +22,7 @@ from tests.support.pipeline import (
     timeline_settings,
     wait_for,
 )
-from tests.support.processes import ServiceProcess
+from services.local.processes import ServiceProcess
 
 pytestmark = pytest.mark.kafka
 

@@ -24,7 +24,7 @@ from tests.support.pipeline import (
     read_all,
     timeline_settings,
 )
-from tests.support.processes import ServiceProcess
+from services.local.processes import ServiceProcess
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
