@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from contracts.timeline import TimelineEntry
+from services.local.processes import ServiceProcess
 from services.simulate import SimConfig, generate
 from tests.services.test_pipeline import assert_sequences, send
 from tests.support.messages import SourceMessage, expected_timeline, from_simulation
@@ -24,7 +25,6 @@ from tests.support.pipeline import (
     read_all,
     timeline_settings,
 )
-from services.local.processes import ServiceProcess
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
