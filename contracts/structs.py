@@ -23,7 +23,8 @@ regex; the closing `$` becomes `\\Z`, since Python's `$` also matches before a f
 newline), remembering strings that matched, because codes and systems repeat in nearly
 every event. The models' own validators (`AfterValidator`, `field_validator`,
 `model_validator`) run on the Struct, which has the same attribute names; one that
-raises, or returns anything but the value it was given, makes the mirror decline.
+raises, or returns anything but the value it was given, makes the mirror decline, and a
+model with a validator that looks at classes (`isinstance`, `type`) gets no mirror.
 The checks of each model are generated as one straight-line function (see `_Compiler`).
 """
 
@@ -198,6 +199,21 @@ class _Pattern:
         self.matched.add(text)
 
 
+def _attribute_reader(function: Any) -> Any:
+    """`function`, if it reads its value only by attributes: one that asks for the class
+    (`isinstance`, `type`) would tell a Struct from the model and could pass it wrongly.
+    pydantic's own constraint functions (a length after a validator) see lists and
+    strings, the same in both."""
+    inner = function.func if isinstance(function, functools.partial) else function
+    if getattr(inner, "__module__", None) == "pydantic._internal._validators":
+        return function
+    code = getattr(getattr(inner, "__func__", inner), "__code__", None)
+    if code is None or {"isinstance", "issubclass", "type", "__class__"} & set(code.co_names):
+        raise Unsupported(f"validator {getattr(function, '__qualname__', function)!r} looks "
+                          "at classes")
+    return function
+
+
 def _validator(function: Any) -> Any:
     def check(value: Any) -> None:
         if function(value) is not value:  # it transformed the value: pydantic decides
@@ -290,7 +306,7 @@ class _Compiler:
     def validator(self, function: dict[str, Any]) -> Any:
         if function["type"] != "no-info":
             raise Unsupported("a validator wanting validation info outside a field")
-        return _validator(function["function"])
+        return _validator(_attribute_reader(function["function"]))
 
     def _function(self, name: str, code: list[str]) -> Any:
         source = "\n".join([f"def {name}(v):", *code])
@@ -395,7 +411,7 @@ class _Compiler:
         annotation, code = self.node(schema["schema"], var, depth)
         if schema["function"]["type"] != "no-info":
             raise Unsupported("a validator wanting validation info outside a field")
-        check = self._name("validator", schema["function"]["function"])
+        check = self._name("validator", _attribute_reader(schema["function"]["function"]))
         # one that transforms the value leaves the verdict to pydantic
         return annotation, [*code, f"{'    ' * depth}if {check}({var}) is not {var}: raise Decline"]
 
@@ -452,7 +468,7 @@ class _Compiler:
             _only(schema, {"function", "schema"})
             annotation, code = self.node(schema["schema"], var, depth)
             check = self._name("field_validator",
-                               _field_validator(schema["function"]["function"]))
+                               _field_validator(_attribute_reader(schema["function"]["function"])))
             data = "{" + ", ".join(f"{b!r}: {owner}.{b}" for b in before) + "}"
             code = [*code, f"{pad}{check}({var}, {data})"]
         else:

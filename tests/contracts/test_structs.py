@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     Field,
@@ -273,8 +274,19 @@ class Either(BaseModel):
     value: int | str
 
 
+class Plain(BaseModel):
+    value: int
+
+
+class Classy(BaseModel):
+    """A validator asking for the class would tell a Struct from the model."""
+
+    value: Annotated[Plain, AfterValidator(lambda v: v if isinstance(v, Plain) else 1 / 0)]
+
+
 @pytest.mark.parametrize(("model", "why"), [(Stripped, "strip_whitespace"),
-                                             (Before, "function-before"), (Either, "union")])
+                                             (Before, "function-before"), (Either, "union"),
+                                             (Classy, "looks at classes")])
 def test_a_mirror_refuses_to_exist_for_what_it_cannot_copy(model: Any, why: str) -> None:
     assert mirror(model) is None
     with pytest.raises(Unsupported, match=why):
