@@ -37,11 +37,13 @@ from services.timeline.preview import preview
 SETTLE_SECONDS = 3.0
 
 
-def first_entries(messages: list[SimMessage], key: bytes) -> dict[str, int]:
-    """entry id -> the index of the first message that yields it."""
-    pseudonymiser, first = Pseudonymiser(key, "k1"), dict[str, int]()
+def first_entries(messages: list[SimMessage], topics: PipelineTopics) -> dict[str, int]:
+    """entry id -> the index of the first message that yields it (from the source ids
+    of these topics, which the entry ids are keyed with)."""
+    pseudonymiser, first = Pseudonymiser(topics.key.encode(), "k1"), dict[str, int]()
     for index, m in enumerate(messages):
-        for entry_id in preview([(m.fmt, m.source_id, m.payload)], pseudonymiser).entry_ids:
+        source = topics.source_id(m.fmt)
+        for entry_id in preview([(m.fmt, source, m.payload)], pseudonymiser).entry_ids:
             first.setdefault(entry_id, index)
     return first
 
@@ -102,7 +104,7 @@ async def measure(kafka: Broker, messages: list[SimMessage], rate: int, seconds:
         service.start()
     try:
         await produce_raw(kafka.bootstrap, topics, warm)
-        first = first_entries([*warm, *rest], topics.key.encode())
+        first = first_entries([*warm, *rest], topics)
         measured = {e: i - len(warm) for e, i in first.items() if i >= len(warm)}
         watcher = asyncio.ensure_future(seen(kafka, topics.timeline, set(measured),
                                              timeout=seconds + 300))
@@ -116,6 +118,9 @@ async def measure(kafka: Broker, messages: list[SimMessage], rate: int, seconds:
     latencies = sorted(arrived[e] - sent[i] for e, i in measured.items()
                        if e in arrived and sent[i] >= start)
     missing = sum(1 for e in measured if e not in arrived)
+    if len(latencies) < 100:
+        raise RuntimeError(f"only {len(latencies)} entries timed ({missing} never seen); "
+                           f"see the logs in {workdir}")
     return {
         "rate_per_second": rate, "messages_sent": len(rest),
         "achieved_rate": round(len(rest) / (sent[-1] - sent[0]), 1),
