@@ -227,11 +227,17 @@ class SqlStore:
         return len(rows) - len(held), held
 
     def _recompute(self, cur: Any, roots: set[str]) -> None:
-        """Recompute the view of every record (root) these entries belong to."""
+        """Recompute the view of every record (root) these entries belong to. A record of
+        one entry that retracts nothing keeps the view it was stored with (current), so
+        only records of several entries, or with a retraction, are read back."""
+        changing = [row[0] for row in self._in(
+            cur, "SELECT root_id FROM timeline_entries WHERE root_id", list(roots),
+            " GROUP BY root_id HAVING COUNT(*) > 1 OR SUM(CASE WHEN status = 'retracted' "
+            "THEN 1 ELSE 0 END) > 0")]
         by_root: dict[str, list[RowView]] = {}
         for root, entry_id, sequence, status, view in self._in(
                 cur, "SELECT root_id, entry_id, sequence, status, view FROM timeline_entries "
-                "WHERE root_id", list(roots)):
+                "WHERE root_id", changing):
             by_root.setdefault(root, []).append(RowView(entry_id, sequence, status, view))
         changes = [(view, entry_id) for rows in by_root.values()
                    for entry_id, view in recompute(rows).items()
@@ -239,12 +245,13 @@ class SqlStore:
         cur.executemany(self.dialect.sql(
             "UPDATE timeline_entries SET view = ? WHERE entry_id = ?"), changes)
 
-    def _in(self, cur: Any, query: str, keys: Sequence[str]) -> list[Any]:
-        """Rows of `query IN (keys)`, asked in chunks (SQLite caps the parameters)."""
+    def _in(self, cur: Any, query: str, keys: Sequence[str], then: str = "") -> list[Any]:
+        """Rows of `query IN (keys) then`, asked in chunks (SQLite caps the parameters)."""
         unique, rows = list(dict.fromkeys(keys)), []
         for start in range(0, len(unique), 500):
             chunk = unique[start:start + 500]
-            rows += self._x(cur, f"{query} IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
+            rows += self._x(cur, f"{query} IN ({', '.join('?' * len(chunk))}){then}",
+                            chunk).fetchall()
         return rows
 
     async def claim(self, claims: Sequence[Claim]) -> dict[str, str]:
