@@ -80,6 +80,7 @@ class Mirror:
             self._type = annotation_
         self._long_fractions_possible = compiler.has_datetime
         self._flat = compiler.models == 1
+        self._datetime_keys = tuple(compiler.datetime_keys)
         # orjson writes NaN as null: a nullable float could then pass for an absent one.
         self.from_data_ok = not compiler.nullable_float
         # `encode` writes pydantic's bytes only if no default but None is ever left out.
@@ -107,15 +108,15 @@ class Mirror:
         return value
 
     def from_attributes(self, attributes: dict[str, Any]) -> Any | None:
-        """The Struct for a flat model's field values (strings, numbers, aware datetimes;
-        no nested model), or None. msgspec reads a date-time string as JSON decoding does,
-        so the same guard applies to each string."""
+        """The Struct for a flat model's field values keyed as in JSON (strings, numbers,
+        aware datetimes; no nested model), or None. msgspec reads a date-time string as
+        JSON decoding does, so the same guard applies to the date-time fields' strings."""
         if not self._flat or self._peek is not None:
             return None
-        if self._long_fractions_possible and any(
-                isinstance(v, str) and _LONG_FRACTION.search(v.encode())
-                for v in attributes.values()):
-            return None
+        for key in self._datetime_keys:
+            value = attributes.get(key)
+            if isinstance(value, str) and _LONG_FRACTION.search(value.encode()):
+                return None
         check = self._choices[None][1]
         try:
             value = msgspec.convert(attributes, self._type)
@@ -271,6 +272,7 @@ class _Compiler:
         self.nullable_float = False
         self.exact_encoding = True
         self.models = 0  # model nodes compiled
+        self.datetime_keys: list[str] = []  # JSON names of the fields holding date-times
         self._names = 0
 
     def add_definitions(self, definitions: list[dict[str, Any]]) -> None:
@@ -464,6 +466,11 @@ class _Compiler:
                 raise Unsupported(f"{model}.{name}: a validator on a field with a default")
         var = self._name("f")
         pad = "    " * depth
+        inner = schema
+        while inner["type"] in ("nullable", "function-after", "default"):
+            inner = inner["schema"]
+        if inner["type"] == "datetime":
+            self.datetime_keys.append(alias or name)
         if schema["type"] == "function-after" and schema["function"]["type"] == "with-info":
             _only(schema, {"function", "schema"})
             annotation, code = self.node(schema["schema"], var, depth)
