@@ -36,7 +36,8 @@ from adapters.errors import TranslationError
 from adapters.registry import translator
 from contracts.catalogue import CATALOGUE, EventSpec
 from contracts.envelope import Envelope, attributes_of, headers_to_dict, to_headers
-from contracts.structs import Mirror, Unsupported, _Pattern, encode, mirror
+from contracts.mirror_checks import Pattern
+from contracts.structs import Mirror, Unsupported, encode, mirror
 from contracts.timeline import TimelineEntry
 from services.simulate import SimConfig, generate
 
@@ -248,7 +249,7 @@ ODD = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF an
 
 @pytest.mark.parametrize("pattern", sorted(_patterns()))
 def test_a_string_the_mirrors_pattern_matches_pydantics_pattern_matches(pattern: str) -> None:
-    python = _Pattern(pattern).search
+    python = Pattern(pattern).search
     rust = TypeAdapter(Annotated[str, Field(pattern=pattern)])
     samples = ["a", "A", "1", "Aa", "1.2", "urn:oid:1.2.246.21"]
     for c in [*ODD, "é", "ä", "Ω", "a"]:

@@ -9,7 +9,8 @@ from typing import Any
 
 from services.errors import ConfigError
 from services.timeline.store.base import Page, Query, StoredEntry, TimelineStore
-from services.timeline.store.sql import Dialect, SqlStore
+from services.timeline.store.schema import Dialect
+from services.timeline.store.sql import SqlStore
 
 __all__ = ["Page", "Query", "StoredEntry", "TimelineStore", "open_store"]
 

@@ -1,7 +1,8 @@
 """One SQL implementation of the timeline store for SQLite and PostgreSQL.
 
 Both run through DB-API connections on a worker thread, so the logic (upserts, view
-recomputation, queries, migrations) exists once; a `Dialect` holds the few differences.
+recomputation, queries) exists once; schema.py holds the tables, their migrations and the
+few differences (`Dialect`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from contracts.timeline import TimelineEntry
@@ -30,87 +30,7 @@ from services.timeline.store.base import (
     record_of,
     root_of,
 )
-
-
-@dataclass(frozen=True)
-class Dialect:
-    name: str
-    placeholder: str
-    timestamp: str
-    json: str
-    serial_key: str
-    to_db_time: Callable[[dt.datetime], Any]
-    from_db_time: Callable[[Any], dt.datetime]
-    lock_sql: str | None  # serialises migrations across processes
-
-    def sql(self, text: str) -> str:
-        return text.replace("?", self.placeholder)
-
-
-def migrations(d: Dialect) -> list[str]:
-    """Schema versions in order; never edit a released one, append a new one."""
-    return [
-        f"""
-        CREATE TABLE IF NOT EXISTS timeline_entries (
-            entry_id     TEXT PRIMARY KEY,
-            client       TEXT NOT NULL,
-            sequence     BIGINT NOT NULL,
-            sector       TEXT NOT NULL,
-            kind         TEXT NOT NULL,
-            status       TEXT NOT NULL,
-            root_id      TEXT NOT NULL,
-            view         TEXT NOT NULL DEFAULT 'current',
-            occurred_at  {d.timestamp} NOT NULL,
-            recorded_at  {d.timestamp} NOT NULL,
-            entry        {d.json} NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS timeline_client_sequence
-            ON timeline_entries (client, sequence);
-        CREATE INDEX IF NOT EXISTS timeline_root ON timeline_entries (root_id);
-        CREATE INDEX IF NOT EXISTS timeline_client_time ON timeline_entries (client, occurred_at);
-        CREATE TABLE IF NOT EXISTS audit_log (
-            id      {d.serial_key},
-            at      {d.timestamp} NOT NULL,
-            actor   TEXT NOT NULL,
-            action  TEXT NOT NULL,
-            client  TEXT,
-            detail  TEXT NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS audit_client ON audit_log (client, at);
-        """,
-        f"""
-        CREATE TABLE IF NOT EXISTS record_owners (
-            record_key  TEXT PRIMARY KEY,
-            client      TEXT NOT NULL
-        );
-        CREATE TABLE IF NOT EXISTS store_conflicts (
-            id          {d.serial_key},
-            entry_id    TEXT NOT NULL,
-            detected_at {d.timestamp} NOT NULL,
-            fields      TEXT NOT NULL
-        );
-        """,
-        # Readers that follow the store (exports, the SDK) need a position that only grows
-        # in commit order: each upsert takes the next numbers from one counter row, whose
-        # lock serialises writers until commit. Entries stored before this version are
-        # numbered in entry-id order.
-        """
-        ALTER TABLE timeline_entries ADD COLUMN stored_seq BIGINT NOT NULL DEFAULT 0;
-        UPDATE timeline_entries SET stored_seq = numbered.n FROM (
-            SELECT entry_id, ROW_NUMBER() OVER (ORDER BY entry_id) AS n FROM timeline_entries
-        ) AS numbered WHERE timeline_entries.entry_id = numbered.entry_id;
-        CREATE INDEX IF NOT EXISTS timeline_stored_seq ON timeline_entries (stored_seq);
-        CREATE TABLE IF NOT EXISTS store_position (
-            id  INTEGER PRIMARY KEY,
-            n   BIGINT NOT NULL
-        );
-        INSERT INTO store_position (id, n) SELECT 1, COUNT(*) FROM timeline_entries
-        """,
-    ]
-
-
-_COLUMNS = ("entry_id, client, sequence, sector, kind, status, root_id, occurred_at, "
-            "recorded_at, entry, stored_seq")
+from services.timeline.store.schema import COLUMNS, Dialect, migrations
 
 
 class SqlStore:
@@ -213,7 +133,7 @@ class SqlStore:
                  t(e.occurred_at), t(e.recorded_at), r.body, position)
                 for position, r in enumerate(records, start=first) for e in (r.entry,)]
         cur.executemany(self.dialect.sql(
-            f"INSERT INTO timeline_entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            f"INSERT INTO timeline_entries ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
             "?) ON CONFLICT (entry_id) DO NOTHING"), rows)
         if cur.rowcount == len(rows):
             return len(rows), []  # the common case: all new

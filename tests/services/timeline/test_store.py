@@ -182,7 +182,7 @@ async def test_entries_stored_before_positions_existed_are_numbered(tmp_path: Pa
     import sqlite3
 
     from services.timeline.store import SQLITE
-    from services.timeline.store.sql import migrations
+    from services.timeline.store.schema import migrations
 
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as db:
