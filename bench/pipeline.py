@@ -1,131 +1,200 @@
-"""End-to-end pipeline throughput on a real broker, against in-process baselines.
+"""End-to-end pipeline throughput in steady state, against the Kafka ceiling in the same run.
 
-    python -m bench.pipeline [--clients 300]     (writes bench/results/pipeline.json)
+    .venv/bin/python -m bench.pipeline [--clients 1500]     (writes bench/results/pipeline.json)
 
-Simulated traffic for N clients goes to the raw topics first; then `silta serve ingest`
-and `silta serve timeline` run as separate processes until every expected entry is on the
-timeline topic. Reported:
-- wall-clock entries/s through Kafka (two transactional hops, store materialisation);
-- entries per CPU-second of the two service processes (the "per core" figure);
-- the same work without Kafka (translate + minimise in one process) as the baseline, and
-  the ratio between them: what the broker round trips and transactions cost.
+On one broker, with simulated traffic for N clients (bench/running.py says how steady state
+is measured and what the CPU window leaves out):
+- pipeline: `silta serve ingest` and `silta serve timeline` (with its SQLite store) as
+  processes; entries per CPU-second of the two service processes (the "per core" figure),
+  the broker's CPU per entry beside it, and wall-clock entries per second;
+- passthrough: the same raw messages through bench/passthrough.py, one transactional hop
+  with nothing translated: messages per CPU-second of its process, the Kafka ceiling of
+  one hop. `vs_passthrough` is pipeline entries per CPU-second over passthrough messages
+  per CPU-second; `vs_two_hop_ceiling` the same over half the passthrough's rate, since
+  every entry crosses two transactional hops (raw -> events -> timeline);
+- the projected time of a 10^9-entry backfill, with its arithmetic.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
-import os
 import secrets
-import sys
 import tempfile
-import time
+import uuid
 from pathlib import Path
+from typing import Any
 
-from adapters.base import SourceInfo
-from adapters.errors import TranslationError
-from adapters.registry import translator
-from bench.timing import environment, kafka_broker, write
-from services.pseudonyms import Pseudonymiser
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from bench.running import (
+    Broker,
+    Child,
+    CpuWindow,
+    broker,
+    entries_of,
+    produce_raw,
+    stamp,
+    until_stored,
+    warm_up_split,
+)
+from bench.timing import environment, write
+from services.local.isolated import (
+    TopicTail,
+    ingest_settings,
+    make_topics,
+    produce,
+    timeline_settings,
+)
+from services.local.processes import ServiceProcess
 from services.simulate import SimConfig, generate
-from services.timeline.minimise import to_entry
-from services.timeline.preview import preview
+from services.simulate.model import SimMessage
+
+PARTITIONS = 6
+BACKFILL = 10**9
+MACHINE_CORES = 8
+PASSES = 3
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def baseline(messages: list, key: bytes) -> tuple[int, float]:
-    """Translate + policy + minimise in one process, no Kafka: entries and CPU seconds."""
-    pseudonymiser = Pseudonymiser(key, "k1")
-    started = time.process_time()
-    expected = preview(((m.fmt, m.source_id, m.payload) for m in messages), pseudonymiser)
-    translated = time.process_time() - started
-    # preview stops at entry ids; building the entries is the rest of the timeline's work.
-    started = time.process_time()
-    for message in messages[: len(messages) // 4]:
-        source = SourceInfo(message.source_id, "health", dt.datetime.now(dt.UTC))
+async def measure_pipeline(kafka: Broker, messages: list[SimMessage], workdir: Path, *,
+                           ingest_instances: int = 1) -> dict[str, Any]:
+    """Steady-state figures of the two services (`ingest_instances` ingest processes in one
+    consumer group) for `messages`, after a warm-up with the first of them."""
+    topics = await make_topics(kafka.bootstrap, workdir, partitions=PARTITIONS)
+    warm, rest = warm_up_split(messages)
+    key = topics.key.encode()  # the services' SILTA_PSEUDONYM_KEY
+    warm_entries, all_entries = entries_of(warm, key), entries_of(messages, key)
+    store = workdir / f"timeline-{topics.suffix}.sqlite3"
+    services = [ServiceProcess("ingest", ingest_settings(kafka.bootstrap, topics,
+                                                         log_level="WARNING"),
+                               workdir, f"ingest-{n}") for n in range(ingest_instances)]
+    services.append(ServiceProcess("timeline", timeline_settings(
+        kafka.bootstrap, topics, f"sqlite:///{store}", log_level="WARNING"), workdir,
+        "timeline"))
+    async with TopicTail(kafka.bootstrap, topics.timeline) as tail:
+        for service in services:
+            service.start()
         try:
-            events = translator(message.fmt)(message.payload, source)
-        except TranslationError:
-            continue
-        for event in events:
-            if not event.spec.restricted:
-                to_entry(event, pseudonymiser, sector="health", sequence=1)
-    minimised = (time.process_time() - started) * 4
-    return len(expected.entry_ids), translated + minimised
-
-
-async def run_pipeline(bootstrap: str, messages: list, expected: int,
-                       workdir: Path) -> dict[str, float]:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.support.pipeline import (
-        TopicTail,
-        ingest_settings,
-        make_topics,
-        produce,
-        timeline_settings,
-    )
-    from tests.support.processes import ServiceProcess
-
-    topics = await make_topics(bootstrap, workdir, partitions=6)
-    for fmt in ("hl7v2", "fhir", "social"):
-        await produce(bootstrap, topics.raw(fmt),
-                      [(m.key, m.payload) for m in messages if m.fmt == fmt])
-    ingest = ServiceProcess("ingest", ingest_settings(bootstrap, topics, log_level="WARNING"),
-                            workdir, "ingest")
-    timeline = ServiceProcess("timeline", timeline_settings(
-        bootstrap, topics, f"sqlite:///{workdir}/timeline.sqlite3", log_level="WARNING"),
-        workdir, "timeline")
-    async with TopicTail(bootstrap, topics.timeline) as tail:
-        started = time.monotonic()
-        ingest.start()
-        timeline.start()
-        try:
-            reached = await tail.until(expected, timeout=600)
-            wall = time.monotonic() - started
-            assert ingest.process and timeline.process
-            cpu = _cpu_seconds(ingest.process.pid) + _cpu_seconds(timeline.process.pid)
+            await produce_raw(kafka.bootstrap, topics, warm)
+            await _reached(tail, store, warm_entries, services)
+            pids = {f"{s.service}-{n}": s.process.pid for n, s in enumerate(services)
+                    if s.process is not None}
+            window = CpuWindow({**pids, **({"broker": kafka.pid} if kafka.pid else {})})
+            window.start()
+            await produce_raw(kafka.bootstrap, topics, rest)
+            await _reached(tail, store, all_entries, services)
+            cpu, wall = window.stop()
         finally:
-            ingest.stop()
-            timeline.stop()
-    stamps = sorted(r.timestamp for r in tail.records)
-    return {"entries": reached, "wall_seconds": wall, "service_cpu_seconds": cpu,
-            "first_to_last_entry_seconds": (stamps[-1] - stamps[0]) / 1000 if stamps else 0}
+            for service in services:
+                service.stop()
+    entries = all_entries - warm_entries
+    service_cpu = sum(v for name, v in cpu.items() if name != "broker")
+    return {
+        "ingest_instances": ingest_instances,
+        "entries_measured": entries, "source_messages_measured": len(rest),
+        "warm_up_messages": len(warm), "wall_seconds": round(wall, 2),
+        "cpu_seconds": {name: round(v, 2) for name, v in cpu.items()},
+        "service_cpu_seconds": round(service_cpu, 2),
+        "entries_per_cpu_second": round(entries / service_cpu),
+        "entries_per_second_wall": round(entries / wall),
+        "broker_cpu_ms_per_entry": round(1000 * cpu["broker"] / entries, 3)
+        if "broker" in cpu else None,
+    }
+
+
+async def _reached(tail: TopicTail, store: Path, count: int,
+                   services: list[ServiceProcess]) -> None:
+    if await tail.until(count, timeout=900) < count or await until_stored(store, count) < count:
+        logs = ", ".join(str(s.log_path) for s in services)
+        raise RuntimeError(f"the pipeline stopped short of {count} entries; see {logs}")
+
+
+async def measure_passthrough(kafka: Broker, messages: list[SimMessage],
+                              workdir: Path) -> dict[str, Any]:
+    """Messages per CPU-second of one raw transactional hop for the same bytes (sent
+    `PASSES` times over, so the window is long enough to measure)."""
+    suffix = uuid.uuid4().hex[:8]
+    source, output = f"bench.in.{suffix}", f"bench.out.{suffix}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(t, PARTITIONS, 1) for t in (source, output)])
+    finally:
+        await admin.close()
+    warm, rest = warm_up_split(messages)
+    rest = rest * PASSES
+    worker = Child("bench.passthrough", [kafka.bootstrap, source, output, f"bench-{suffix}"],
+                   workdir / "passthrough.log")
+    async with TopicTail(kafka.bootstrap, output) as tail:
+        try:
+            await produce(kafka.bootstrap, source, [(m.key, m.payload) for m in warm])
+            if await tail.until(len(warm), timeout=300) < len(warm):
+                raise RuntimeError(f"the passthrough stalled; see {worker.log}")
+            window = CpuWindow({"passthrough": worker.pid,
+                                **({"broker": kafka.pid} if kafka.pid else {})})
+            window.start()
+            await produce(kafka.bootstrap, source, [(m.key, m.payload) for m in rest])
+            if await tail.until(len(warm) + len(rest), timeout=600) < len(warm) + len(rest):
+                raise RuntimeError(f"the passthrough stalled; see {worker.log}")
+            cpu, wall = window.stop()
+        finally:
+            worker.stop()
+    return {
+        "messages_measured": len(rest), "wall_seconds": round(wall, 2),
+        "cpu_seconds": {name: round(v, 2) for name, v in cpu.items()},
+        "messages_per_cpu_second": round(len(rest) / cpu["passthrough"]),
+        "mean_message_bytes": round(sum(len(m.payload) for m in messages) / len(messages)),
+    }
+
+
+def projection(pipeline: dict[str, Any], entries_per_message: float) -> dict[str, Any]:
+    """A 10^9-entry backfill at the measured rate, on 8-core machines; the arithmetic."""
+    rate = pipeline["entries_per_cpu_second"]
+    service_cpu = BACKFILL / rate
+    broker_ms = pipeline["broker_cpu_ms_per_entry"]
+    with_broker = service_cpu + (BACKFILL * broker_ms / 1000 if broker_ms else 0)
+    one = service_cpu / MACHINE_CORES
+    return {
+        "entries": BACKFILL,
+        "source_messages": round(BACKFILL / entries_per_message),
+        "service_cpu_seconds": round(service_cpu),
+        "one_8_core_machine_hours": round(one / 3600, 1),
+        "one_8_core_machine_with_broker_hours": round(with_broker / MACHINE_CORES / 3600, 1),
+        "n_machines_hours": {n: round(one / n / 3600, 1) for n in (2, 4, 8, 16)},
+        "arithmetic": (
+            f"{BACKFILL:.0e} entries / {rate} entries per CPU-second = {service_cpu:,.0f} "
+            f"service CPU-seconds; / {MACHINE_CORES} cores = {one:,.0f} s = "
+            f"{one / 3600:.1f} h on one machine whose cores all run services (broker "
+            f"elsewhere), / N on N machines. With the broker on the same cores "
+            f"({broker_ms} ms CPU per entry measured): {with_broker / MACHINE_CORES / 3600:.1f} "
+            "h. Assumes the work spreads evenly: every topic needs at least as many "
+            "partitions as instances of a stage, and the timeline store scales with them "
+            "(one SQLite store per timeline instance; a shared PostgreSQL store must take "
+            "the total write rate)."),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--clients", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
     messages = generate(SimConfig(clients=args.clients, seed=args.seed))
-    expected, base_cpu = baseline(messages, secrets.token_bytes(32))
-    with tempfile.TemporaryDirectory(prefix="silta-bench-") as tmp, \
-            kafka_broker() as (bootstrap, broker_note):
-        measured = asyncio.run(run_pipeline(bootstrap, messages, expected, Path(tmp)))
-    pipeline_per_cpu = measured["entries"] / measured["service_cpu_seconds"]
-    baseline_per_cpu = expected / base_cpu
+    with broker() as kafka, tempfile.TemporaryDirectory(prefix="silta-bench-") as tmp:
+        pipeline = asyncio.run(measure_pipeline(kafka, messages, Path(tmp)))
+        passthrough = asyncio.run(measure_passthrough(kafka, messages, Path(tmp)))
+    all_entries = entries_of(messages, secrets.token_bytes(32))
+    ceiling = passthrough["messages_per_cpu_second"]
     result = {
-        "benchmark": "pipeline.end_to_end",
-        "environment": {**environment(), "broker": broker_note},
-        "clients": args.clients,
-        "source_messages": len(messages),
-        "expected_entries": expected,
-        "pipeline": {
-            **{k: round(v, 2) for k, v in measured.items()},
-            "entries_per_second_wall": round(measured["entries"] / measured["wall_seconds"]),
-            "entries_per_cpu_second": round(pipeline_per_cpu),
-        },
-        "baseline_in_process": {
-            "cpu_seconds": round(base_cpu, 2),
-            "entries_per_cpu_second": round(baseline_per_cpu),
-        },
-        "kafka_overhead_ratio": round(baseline_per_cpu / pipeline_per_cpu, 2),
+        "benchmark": "pipeline.steady_state", "measured_at": stamp(),
+        "environment": {**environment(), "broker": kafka.note},
+        "clients": args.clients, "source_messages": len(messages), "entries": all_entries,
+        "pipeline": pipeline,
+        "passthrough": passthrough,
+        "vs_passthrough": round(pipeline["entries_per_cpu_second"] / ceiling, 3),
+        "vs_two_hop_ceiling": round(pipeline["entries_per_cpu_second"] / (ceiling / 2), 3),
+        "backfill": projection(pipeline, all_entries / len(messages)),
     }
     path = write("pipeline", result)
     print(json.dumps(result, indent=2))
@@ -134,3 +203,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+

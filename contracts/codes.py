@@ -9,6 +9,7 @@ grammar with the common atoms. A failure says which rule failed, never the value
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -68,19 +69,31 @@ class CodeProblem(ValueError):
 
 def check_code(system: str, code: str, names: Iterable[str] = ()) -> None:
     """Raise CodeProblem unless `code` has the shape its `system` allows."""
-    for text in (system, code):
-        check_identifiers(text, names)
-    if not _SYSTEM_SHAPE.match(system):
-        raise CodeProblem("code.system-shape", "a code system is an OID URN or an http(s) URL")
-    rule, shape = shape_of(system)
-    if not shape.match(code):
-        raise CodeProblem("code.shape", f"expected {rule}")
+    if names := tuple(names):
+        for text in (system, code):
+            check_identifiers(text, names)
+    if (problem := _code_problem(system, code)) is not None:
+        raise CodeProblem(*problem)
 
 
 def check_unit(unit: str, names: Iterable[str] = ()) -> None:
     check_identifiers(unit, names)
     if not UCUM_UNIT.match(unit):
         raise CodeProblem("code.unit-shape", "expected a UCUM unit (e.g. mmol/L, 10*9/L, %)")
+
+
+@functools.lru_cache(maxsize=16384)
+def _code_problem(system: str, code: str) -> tuple[str, str] | None:
+    # Codes repeat in nearly every entry; the verdict on a pair is worth remembering.
+    for text in (system, code):
+        if IDENTITY_CODE_SHAPE.search(text):
+            return "privacy.identifier-in-code", "a value shaped like an identity code"
+    if not _SYSTEM_SHAPE.match(system):
+        return "code.system-shape", "a code system is an OID URN or an http(s) URL"
+    rule, shape = shape_of(system)
+    if not shape.match(code):
+        return "code.shape", f"expected {rule}"
+    return None
 
 
 def shape_of(system: str) -> tuple[str, re.Pattern[str]]:
@@ -106,6 +119,9 @@ def check_identifiers(text: str, names: Iterable[str] = ()) -> None:
     """Raise CodeProblem when `text` looks like an identity code or holds a word of a name."""
     if IDENTITY_CODE_SHAPE.search(text):
         raise CodeProblem("privacy.identifier-in-code", "a value shaped like an identity code")
+    names = tuple(names)
+    if not names:
+        return
     words = name_words(text)
     if words and any(words & name_words(name) for name in names):
         raise CodeProblem("privacy.identifier-in-code", "a name the record carries")

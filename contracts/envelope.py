@@ -9,12 +9,13 @@ extension attribute naming the `id` of the event an amendment or retraction corr
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.errors import ContractError
 from contracts.failures import describe_expected, describe_found
+from contracts.structs import mirror
 from contracts.systems import SILTA_CANONICAL
 
 FHIR_JSON: Final = "application/fhir+json"
@@ -54,21 +55,34 @@ class Envelope(BaseModel):
                                  description="id of the event this one amends or retracts")
 
     def to_headers(self) -> list[tuple[str, bytes]]:
-        headers = [
-            ("ce_id", self.id), ("ce_source", self.source), ("ce_type", self.type),
-            ("ce_specversion", self.specversion),
-            ("ce_time", self.time.isoformat()),
-            ("content-type", self.datacontenttype),
-        ]
-        for name in ("subject", "dataschema", "corrects"):
-            value = getattr(self, name)
-            if value is not None:
-                headers.append((f"ce_{name}", value))
-        return [(k, v.encode()) for k, v in headers]
+        return to_headers(self)
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.source, self.id)
+
+
+def to_headers(envelope: Any) -> list[tuple[str, bytes]]:
+    """The Kafka headers of an envelope (an `Envelope`, or its mirror from structs.py)."""
+    headers = [
+        ("ce_id", envelope.id.encode()), ("ce_source", envelope.source.encode()),
+        ("ce_type", envelope.type.encode()), ("ce_specversion", envelope.specversion.encode()),
+        ("ce_time", envelope.time.isoformat().encode()),
+        ("content-type", envelope.datacontenttype.encode()),
+    ]
+    for header, value in (("ce_subject", envelope.subject),
+                          ("ce_dataschema", envelope.dataschema),
+                          ("ce_corrects", envelope.corrects)):
+        if value is not None:
+            headers.append((header, value.encode()))
+    return headers
+
+
+def fast_envelope(attributes: dict[str, Any]) -> Any | None:
+    """The envelope's mirror (structs.py) for attribute values, or None: then
+    `Envelope.model_validate` has the verdict."""
+    envelope_mirror = mirror(Envelope)
+    return None if envelope_mirror is None else envelope_mirror.from_attributes(attributes)
 
 
 _ATTRIBUTE_FOR_HEADER = {
@@ -95,6 +109,12 @@ def headers_to_dict(headers: Headers | Mapping[str, bytes | str]) -> dict[str, s
     return out
 
 
+def attributes_of(decoded: dict[str, str]) -> dict[str, str]:
+    """The envelope's attributes among decoded headers (other headers are not its)."""
+    return {_ATTRIBUTE_FOR_HEADER[name]: value for name, value in decoded.items()
+            if name in _ATTRIBUTE_FOR_HEADER}
+
+
 def envelope_from_headers(headers: Headers | Mapping[str, bytes | str]) -> Envelope:
     """Read the envelope from Kafka headers; raise ContractError at the first problem."""
     failures = envelope_failures(headers)
@@ -109,12 +129,8 @@ def envelope_failures(headers: Headers | Mapping[str, bytes | str]) -> Envelope 
         decoded = headers_to_dict(headers)
     except ContractError as exc:
         return [exc]
-    attributes = {
-        _ATTRIBUTE_FOR_HEADER[name]: value for name, value in decoded.items()
-        if name in _ATTRIBUTE_FOR_HEADER
-    }
     try:
-        return Envelope.model_validate(attributes)
+        return Envelope.model_validate(attributes_of(decoded))
     except ValidationError as exc:
         return [
             ContractError(f"/headers/{_HEADER_FOR_ATTRIBUTE.get(str(e['loc'][0]), e['loc'][0])}",

@@ -2,6 +2,13 @@
 
 `parse_event` is the hot path of every consumer: headers and value bytes in, a validated
 event out, or a `ContractViolation` listing every problem with a JSON pointer.
+`make_event` is the adapters' way out: a resource dict in, a validated event out.
+
+Both try the msgspec mirror of the profile first (structs.py): it accepts only what the
+pydantic profile accepts, into a Struct with the same attributes, and declines anything
+else to the pydantic profile, which then gives the verdict and every failure. So an
+event's `envelope` and `resource` are either pydantic models or their mirrors; read them
+by attribute (and `to_fhir()`/`to_json()`), never by `isinstance`.
 """
 
 from __future__ import annotations
@@ -18,12 +25,16 @@ from contracts.envelope import (
     FHIR_JSON,
     Envelope,
     Headers,
+    attributes_of,
     envelope_failures,
+    fast_envelope,
     headers_to_dict,
     schema_uri,
+    to_headers,
 )
 from contracts.errors import ContractError
 from contracts.failures import from_validation_error
+from contracts.structs import mirror
 
 # Where each resource names its client; the rest use `subject`.
 _CLIENT_ELEMENT = {"EpisodeOfCare": "patient", "Task": "for_"}
@@ -42,8 +53,8 @@ class ContractViolation(ContractError):
 
 @dataclass(frozen=True)
 class ContractEvent:
-    envelope: Envelope
-    resource: Any
+    envelope: Any  # an Envelope, or its mirror
+    resource: Any  # the profile's model, or its mirror
 
     @property
     def spec(self) -> EventSpec:
@@ -72,7 +83,7 @@ class ContractEvent:
         return self.resource.to_json()  # type: ignore[no-any-return]
 
     def headers(self) -> list[tuple[str, bytes]]:
-        return self.envelope.to_headers()
+        return to_headers(self.envelope)
 
     def to_message(self) -> dict[str, Any]:
         """The JSON message form the conformance CLI reads: headers and value."""
@@ -95,14 +106,19 @@ def make_event(
     """Build and validate an event; `resource` is a dict of FHIR JSON or a model."""
     spec = _spec(event_type)
     data = resource.to_fhir() if hasattr(resource, "to_fhir") else resource
-    try:
-        model = spec.adapter.validate_python(data)
-    except ValidationError as exc:
-        raise ContractViolation(from_validation_error(exc, "", _tags(spec))) from None
-    envelope = Envelope(
-        id=id, source=source, type=event_type, time=time, subject=subject,
-        dataschema=schema_uri(event_type), datacontenttype=FHIR_JSON, corrects=corrects,
-    )
+    attributes = {"id": id, "source": source, "type": event_type, "time": time,
+                  "subject": subject, "dataschema": schema_uri(event_type),
+                  "datacontenttype": FHIR_JSON, "corrects": corrects}
+    fast = _mirror(spec)
+    model = None if fast is None else fast.from_data(data)
+    if model is None:
+        try:
+            model = spec.adapter.validate_python(data)
+        except ValidationError as exc:
+            raise ContractViolation(from_validation_error(exc, "", _tags(spec))) from None
+    envelope = fast_envelope({k: v for k, v in attributes.items() if v is not None})
+    if envelope is None:
+        envelope = Envelope(**attributes)
     _check_correction(spec, envelope)
     return ContractEvent(envelope, model)
 
@@ -113,6 +129,8 @@ def parse_event(headers: Headers | dict[str, Any], value: bytes | str | dict[str
     The value is checked whenever the type is known, even if other headers are wrong, so a
     vendor sees all problems of a message at once.
     """
+    if (event := _parse_fast(headers, value)) is not None:
+        return event
     envelope = envelope_failures(headers)
     failures: list[ContractError] = [] if isinstance(envelope, Envelope) else list(envelope)
     event_type = envelope.type if isinstance(envelope, Envelope) else _raw_type(headers)
@@ -138,6 +156,35 @@ def parse_event(headers: Headers | dict[str, Any], value: bytes | str | dict[str
     if failures or not isinstance(envelope, Envelope):
         raise ContractViolation(failures)
     return ContractEvent(envelope, resource)
+
+
+def _parse_fast(headers: Headers | dict[str, Any],
+                value: bytes | str | dict[str, Any]) -> ContractEvent | None:
+    """The event by the mirrors, or None when either declines (or the headers cannot be
+    decoded): then `parse_event` runs the profiles and collects every failure."""
+    if not isinstance(value, bytes):
+        return None
+    try:
+        decoded = headers_to_dict(headers)
+    except ContractError:
+        return None
+    spec = BY_TYPE.get(decoded.get("ce_type", ""))
+    fast = None if spec is None else _mirror(spec)
+    if spec is None or fast is None:
+        return None
+    envelope = fast_envelope(attributes_of(decoded))
+    if envelope is None:
+        return None
+    try:
+        _check_correction(spec, envelope)
+    except ContractError:
+        return None
+    resource = fast.decode(value)
+    return None if resource is None else ContractEvent(envelope, resource)
+
+
+def _mirror(spec: EventSpec) -> Any:
+    return mirror(spec.resource)
 
 
 def _raw_type(headers: Headers | dict[str, Any]) -> str | None:

@@ -152,11 +152,13 @@ class Extension(FhirModel):
 
     @model_validator(mode="after")
     def _one_value(self) -> Extension:
-        values = [name for name in type(self).model_fields if name.startswith("value")
-                  and getattr(self, name) is not None]
+        values = [name for name in _EXTENSION_VALUES if getattr(self, name) is not None]
         if len(values) != 1:
             raise ValueError(f"an extension carries exactly one value[x], found {len(values)}")
         return self
+
+
+_EXTENSION_VALUES = tuple(name for name in Extension.model_fields if name.startswith("value"))
 
 
 class HumanName(FhirModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -31,22 +32,28 @@ async def partitions_of(kafka: Kafka, topic: str) -> list[TopicPartition]:
 async def read_topic(bootstrap: Kafka, topic: str, **client: Any) -> list[Any]:
     """Every committed record of `topic`, partition by partition, in offset order; [] for a
     topic without partitions."""
+    return [record async for batch in topic_batches(bootstrap, topic, **client)
+            for record in batch]
+
+
+async def topic_batches(bootstrap: Kafka, topic: str, **client: Any) -> AsyncIterator[list[Any]]:
+    """The committed records of `topic` as it stands, in batches, partition by partition in
+    offset order: for readers whose memory must not grow with the topic."""
     consumer = new_consumer(bootstrap, enable_auto_commit=False, isolation_level="read_committed",
                             max_partition_fetch_bytes=8 * 1024 * 1024, **client)
     await consumer.start()
     try:
         tps = await partitions_of(bootstrap, topic)
         if not tps:
-            return []
+            return
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        records: list[Any] = []
         for tp in tps:
             while await consumer.position(tp) < ends[tp]:
                 batch = await consumer.getmany(tp, timeout_ms=1000, max_records=5000)
-                records.extend(batch.get(tp, ()))
-        return records
+                if records := batch.get(tp):
+                    yield records
     finally:
         await consumer.stop()
 

@@ -18,14 +18,16 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
+from typing import Any
 
 from services.kafka.clients import Kafka
 from services.logging import get_logger
 from services.timeline.state import CheckpointAhead, PartitionState, StateUnavailable, catch_up
 
 FORMAT = "1"
+_CHUNK = 500  # keys per query: well under SQLite's parameter limit
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sequences (client TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;
@@ -61,16 +63,22 @@ class DiskState(PartitionState):
         self._db.executemany("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
                              "SET value = excluded.value", values.items())
 
-    def is_known(self, entry_id: str) -> bool:
-        with self._damage_guard():
-            return self._db.execute("SELECT 1 FROM seen WHERE entry_id = ?",
-                                    (entry_id,)).fetchone() is not None
+    def known(self, entry_ids: Collection[str]) -> set[str]:
+        return {row[0] for row in self._in("SELECT entry_id FROM seen WHERE entry_id", entry_ids)}
 
-    def last_sequence(self, client: str) -> int:
+    def last_sequences(self, clients: Collection[str]) -> dict[str, int]:
+        return {row[0]: int(row[1])
+                for row in self._in("SELECT client, last FROM sequences WHERE client", clients)}
+
+    def _in(self, query: str, keys: Collection[str]) -> list[Any]:
+        """Rows of `query IN (keys)`, asked in chunks (SQLite caps the parameters)."""
+        unique, rows = list(set(keys)), []
         with self._damage_guard():
-            row = self._db.execute("SELECT last FROM sequences WHERE client = ?",
-                                   (client,)).fetchone()
-        return int(row[0]) if row else 0
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start:start + _CHUNK]
+                rows += self._db.execute(f"{query} IN ({','.join('?' * len(chunk))})",
+                                         chunk).fetchall()
+        return rows
 
     def apply(self, sequences: dict[str, int], seen: set[str],
               next_offset: int | None = None) -> None:

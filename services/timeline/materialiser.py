@@ -10,10 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.structs import mirror
 from contracts.timeline import TimelineEntry
 from services.logging import get_logger
 from services.observability.metrics import ServiceMetrics
 from services.timeline.store import TimelineStore
+from services.timeline.store.base import EntryRecord, record_of
+
+
+def entry_record(value: bytes) -> EntryRecord:
+    """A timeline record's entry, read by the entry's msgspec mirror (or by the model when
+    the mirror declines: a ValidationError for a record that is no entry)."""
+    entry_mirror = mirror(TimelineEntry)
+    entry = None if entry_mirror is None else entry_mirror.decode(value)
+    if entry is None:
+        return record_of(TimelineEntry.model_validate_json(value))
+    return EntryRecord(entry, value.decode())
 
 
 class Materialiser:
@@ -23,7 +35,7 @@ class Materialiser:
         self.log = get_logger(service="timeline-store")
 
     async def handle(self, records: tuple[Any, ...]) -> None:
-        entries = [TimelineEntry.model_validate_json(r.value) for r in records if r.value]
+        entries = [entry_record(r.value) for r in records if r.value]
         result = await self.store.upsert(entries)
         if records:
             self.metrics.consumed.labels("timeline-store", records[0].topic).inc(len(records))

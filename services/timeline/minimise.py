@@ -7,17 +7,21 @@ opaque references. The client identity becomes the keyed pseudonym.
 
 from __future__ import annotations
 
+import math
 import re
 import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from contracts import systems
 from contracts.codes import CodeProblem, check_code, check_unit
-from contracts.envelope import Envelope
 from contracts.events import ContractEvent
-from contracts.fhir.datatypes import CodeableConcept, Coding
 from contracts.hetu import parse_hetu
-from contracts.timeline import AgeBand, Code, Status, TimelineEntry, Value, age_band
+from contracts.structs import mirror
+from contracts.timeline import AgeBand, Status, TimelineEntry, age_band
 from services.pseudonyms import Pseudonymiser
 
 _OID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
@@ -41,27 +45,50 @@ def entry_id(pseudonymiser: Pseudonymiser, source: str, event_id: str) -> str:
     return pseudonymiser.opaque("entry", source, event_id)
 
 
-def record_ref(pseudonymiser: Pseudonymiser, envelope: Envelope) -> str:
+def record_ref(pseudonymiser: Pseudonymiser, envelope: Any) -> str:
     """The source record (source + `<ResourceType>/<record id>`) as an opaque reference."""
     return pseudonymiser.opaque("record", envelope.source, envelope.subject or envelope.id)
 
 
-def check_codes(entry: TimelineEntry) -> None:
+@dataclass(frozen=True)
+class EntryKeys:
+    """The keyed hashes an event's entry is made of, computed once per event."""
+
+    client: str              # the client's pseudonym
+    entry_id: str
+    source_ref: str          # the source record
+    corrects: str | None     # the entry id of the event this one corrects
+
+
+def keys_of(event: ContractEvent, pseudonymiser: Pseudonymiser) -> EntryKeys:
+    envelope = event.envelope
+    corrects = envelope.corrects
+    return EntryKeys(
+        client=pseudonymiser.pseudonym(*event.client_identifier()),
+        entry_id=entry_id(pseudonymiser, envelope.source, envelope.id),
+        source_ref=record_ref(pseudonymiser, envelope),
+        corrects=None if corrects is None else entry_id(pseudonymiser, envelope.source, corrects),
+    )
+
+
+def check_codes(entry: Mapping[str, Any]) -> None:
     """Raise CodeProblem (located in the entry, never quoting the value) unless every code
-    and unit the entry would publish has its code system's shape."""
-    located: list[tuple[str, Code]] = [(f"/codes/{i}", c) for i, c in enumerate(entry.codes)]
-    if entry.service_task is not None:
-        located.append(("/service_task", entry.service_task))
-    if entry.value is not None and entry.value.code is not None:
-        located.append(("/value/code", entry.value.code))
+    and unit the entry (its `entry_data`) would publish has its code system's shape."""
+    located: list[tuple[str, Mapping[str, str]]] = [
+        (f"/codes/{i}", c) for i, c in enumerate(entry.get("codes") or ())]
+    if entry.get("service_task") is not None:
+        located.append(("/service_task", entry["service_task"]))
+    value = entry.get("value") or {}
+    if value.get("code") is not None:
+        located.append(("/value/code", value["code"]))
     for where, code in located:
         try:
-            check_code(code.system, code.code)
+            check_code(code["system"], code["code"])
         except CodeProblem as problem:
             raise problem.at(f"timeline entry {where}") from None
-    if entry.value is not None and entry.value.unit is not None:
+    if value.get("unit") is not None:
         try:
-            check_unit(entry.value.unit)
+            check_unit(value["unit"])
         except CodeProblem as problem:
             raise problem.at("timeline entry /value/unit") from None
 
@@ -90,36 +117,43 @@ def status_of(event: ContractEvent) -> Status:
     return "amended" if correction == "amend" else "retracted" if correction == "retract" else "active"
 
 
-def to_entry(event: ContractEvent, pseudonymiser: Pseudonymiser, *, sector: str, sequence: int,
-             coarsen: bool = False, status: Status | None = None, this_id: str | None = None,
-             client: str | None = None) -> TimelineEntry:
-    """`this_id` and `client` may be passed when the caller already computed them."""
+def entry_data(event: ContractEvent, keys: EntryKeys, pseudonymiser: Pseudonymiser, *,
+               sector: str, sequence: int, coarsen: bool = False,
+               withdraw: bool = False) -> dict[str, Any]:
+    """The TimelineEntry of an event as JSON-ready data: its fields in the model's order,
+    absent ones left out (what `model_dump(exclude_none=True)` gives, datetimes as
+    datetimes). `coarsen` leaves out where it happened; `withdraw` makes it a retraction
+    of what the event corrects, carrying nothing of the event's content."""
     envelope, resource = event.envelope, event.resource
-    labels = _labels(resource)
-    corrects = envelope.corrects
-    return TimelineEntry(
-        entry_id=this_id or entry_id(pseudonymiser, envelope.source, envelope.id),
-        client=client or pseudonymiser.pseudonym(*event.client_identifier()),
-        key_version=pseudonymiser.version,
-        sequence=sequence,
-        sector=sector,  # type: ignore[arg-type]
-        kind=event.spec.kind,
-        event_type=envelope.type,
-        resource_type=resource.resourceType,
-        status=status or status_of(event),
-        corrects=entry_id(pseudonymiser, envelope.source, corrects) if corrects else None,
-        occurred_at=event.occurred_at,
-        recorded_at=envelope.time,
-        codes=_codes(resource),
-        value=_value(resource),
-        record_status=_record_status(resource),
-        service_task=_service_task(resource),
-        organisation=None if coarsen else _organisation(resource),
-        episode=None if coarsen else _episode(resource, envelope.source, pseudonymiser),
-        source_ref=record_ref(pseudonymiser, envelope),
-        security_labels=labels,
-        age_band=_age_band(event),
-    )
+    content = not withdraw
+    fields: dict[str, Any] = {
+        "entry_id": keys.entry_id, "client": keys.client,
+        "key_version": pseudonymiser.version, "sequence": sequence, "sector": sector,
+        "kind": event.spec.kind, "event_type": envelope.type,
+        "resource_type": resource.resourceType,
+        "status": "retracted" if withdraw else status_of(event), "corrects": keys.corrects,
+        "occurred_at": event.occurred_at, "recorded_at": envelope.time,
+        "codes": _codes(resource) if content else [],
+        "value": _value(resource) if content else None,
+        "record_status": _record_status(resource),
+        "service_task": _service_task(resource) if content else None,
+        "organisation": _organisation(resource) if content and not coarsen else None,
+        "episode": _episode(resource, envelope.source, pseudonymiser)
+        if content and not coarsen else None,
+        "source_ref": keys.source_ref,
+        "security_labels": _labels(resource),
+        "age_band": _age_band(event),
+    }
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def to_entry(event: ContractEvent, keys: EntryKeys, pseudonymiser: Pseudonymiser, *,
+             sector: str, sequence: int, coarsen: bool = False,
+             withdraw: bool = False) -> TimelineEntry:
+    """The TimelineEntry of `entry_data` (a ValidationError when it breaks the model)."""
+    return TimelineEntry.model_validate(entry_data(
+        event, keys, pseudonymiser, sector=sector, sequence=sequence, coarsen=coarsen,
+        withdraw=withdraw))
 
 
 _HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
@@ -133,45 +167,52 @@ def _age_band(event: ContractEvent) -> AgeBand | None:
     return age_band(parse_hetu(value).birth_date, event.occurred_at.astimezone(_HELSINKI).date())
 
 
-def _code(coding: Coding) -> Code | None:
+def _code(coding: Any) -> dict[str, str] | None:
     if len(coding.system) > 256 or len(coding.code) > 128:
         return None
-    return Code(system=coding.system, code=coding.code)
+    return {"system": coding.system, "code": coding.code}
 
 
-def _codes(resource: Any) -> list[Code]:
-    found: list[Code] = []
+def _codings(element: Any) -> list[Any]:
+    """A Coding is itself; a CodeableConcept its codings (models and mirrors alike)."""
+    if element is None:
+        return []
+    codings = getattr(element, "coding", None)
+    if codings is not None:
+        return codings  # type: ignore[no-any-return]
+    return [element] if hasattr(element, "system") and hasattr(element, "code") else []
+
+
+def _codes(resource: Any) -> list[dict[str, str]]:
+    found: list[dict[str, str]] = []
     for name in _CODED.get(resource.resourceType, ()):
         element = getattr(resource, name, None)
-        concepts = element if isinstance(element, list) else [element]
-        for concept in concepts:
-            codings = [concept] if isinstance(concept, Coding) else (
-                concept.coding if isinstance(concept, CodeableConcept) else [])
-            for coding in codings:
+        for concept in element if isinstance(element, list) else [element]:
+            for coding in _codings(concept):
                 code = _code(coding)
                 if code is not None and code not in found:
                     found.append(code)
     return found[:_MAX_CODES]
 
 
-def _value(resource: Any) -> Value | None:
+def _value(resource: Any) -> dict[str, Any] | None:
     if resource.resourceType == "Observation":
         if resource.valueQuantity is not None:
             quantity = resource.valueQuantity
             unit = quantity.code or quantity.unit
-            return Value(number=quantity.value,
-                         unit=unit if unit and _UNIT.match(unit) else None)
+            return {"number": quantity.value, **(
+                {"unit": unit} if unit and _UNIT.match(unit) else {})}
         if resource.valueInteger is not None:
-            return Value(number=float(resource.valueInteger))
+            return {"number": float(resource.valueInteger)}
         if resource.valueBoolean is not None:
-            return Value(boolean=resource.valueBoolean)
+            return {"boolean": resource.valueBoolean}
         if resource.valueCodeableConcept is not None:
             code = _code(resource.valueCodeableConcept.coding[0])
-            return Value(code=code) if code else None
+            return {"code": code} if code else None
         return None  # valueString is free text: it stays on the restricted side
     for extension in getattr(resource, "extension", None) or ():
         if extension.url == systems.EXT_DECISION_OUTCOME and extension.valueCode:
-            return Value(code=Code(system=systems.DECISION_OUTCOME, code=extension.valueCode))
+            return {"code": {"system": systems.DECISION_OUTCOME, "code": extension.valueCode}}
     return None
 
 
@@ -180,13 +221,13 @@ def _record_status(resource: Any) -> str | None:
     return status if isinstance(status, str) else None
 
 
-def _service_task(resource: Any) -> Code | None:
+def _service_task(resource: Any) -> dict[str, str] | None:
     meta = getattr(resource, "meta", None)
     codings = list(meta.tag or ()) if meta is not None else []
     for name in ("type", "category"):
-        for concept in getattr(resource, name, None) or ():
-            if isinstance(concept, CodeableConcept):
-                codings += concept.coding
+        element = getattr(resource, name, None)
+        for concept in element if isinstance(element, list) else ():
+            codings += getattr(concept, "coding", None) or ()
     for coding in codings:
         if coding.system == systems.PALVELUTEHTAVA:
             return _code(coding)
@@ -235,3 +276,21 @@ def _labels(resource: Any) -> list[str]:
             labels.append("register:social-welfare")
     return sorted(set(labels))[:16]
 
+
+
+def entry_json(data: dict[str, Any]) -> bytes:
+    """`entry_data` as TimelineEntry JSON, the bytes pydantic's `model_dump_json(
+    exclude_none=True)` writes; checked against the model by its msgspec mirror, or by
+    the model itself when the mirror declines (ValidationError when it breaks it)."""
+    value = data.get("value")
+    number = None if value is None else value.get("number")
+    # JSON writes NaN as null, which the mirror could not tell from an absent number.
+    if number is None or math.isfinite(number):
+        encoded = _ENCODER.encode(data)
+        entry_mirror = mirror(TimelineEntry)
+        if entry_mirror is not None and entry_mirror.decode(encoded) is not None:
+            return encoded
+    return TimelineEntry.model_validate(data).model_dump_json(exclude_none=True).encode()
+
+
+_ENCODER = msgspec.json.Encoder()

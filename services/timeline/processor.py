@@ -16,16 +16,22 @@ from typing import Any
 from aiokafka import ConsumerRecord, TopicPartition
 
 from contracts.codes import CodeProblem
-from contracts.envelope import Envelope
 from contracts.events import ContractEvent, ContractViolation, parse_event
 from contracts.hetu import redact_identity_codes
-from contracts.timeline import TIMELINE_ENTRY_TYPE, TimelineEntry
+from contracts.timeline import TIMELINE_ENTRY_TYPE
 from services.deadletter import DeadLetterReason, to_deadletter
 from services.kafka.stage import Outcome
 from services.kafka.transactions import OutRecord
 from services.logging import get_logger
 from services.observability.metrics import ServiceMetrics
-from services.timeline.minimise import check_codes, entry_id, record_ref, sector_of, to_entry
+from services.timeline.minimise import (
+    EntryKeys,
+    check_codes,
+    entry_data,
+    entry_json,
+    keys_of,
+    sector_of,
+)
 from services.timeline.owners import Claim, RecordOwners
 from services.timeline.settings import TimelineSettings
 from services.timeline.state import PartitionState, StagedChanges, StateUnavailable
@@ -38,6 +44,8 @@ StateLoader = Callable[[int], Awaitable[PartitionState]]
 
 @dataclass(frozen=True)
 class Publish:
+    """An entry, or the retraction a disclosure ban on a correction asks for."""
+
     record: OutRecord
 
 
@@ -51,7 +59,27 @@ class Dropped:
     reason: str  # the policy's
 
 
-Verdict = Publish | Duplicate | Dropped
+@dataclass(frozen=True)
+class DeadLetter:
+    """The event may not be applied; its bytes go to the dead-letter topic."""
+
+    code: str
+    location: str
+    message: str
+
+
+Verdict = Publish | Duplicate | Dropped | DeadLetter
+
+
+@dataclass(frozen=True)
+class _Read:
+    """An event as read from its record: the event and its keys, or why it is not one."""
+
+    record: ConsumerRecord[Any, Any]
+    event: ContractEvent | None = None
+    keys: EntryKeys | None = None
+    violation: ContractViolation | None = None
+    claims: tuple[Claim, ...] = ()  # the record, the event and what it corrects: its client's
 
 
 class TimelineProcessor:
@@ -108,53 +136,26 @@ class TimelineProcessor:
         # The transactional producer for tp is started before this runs (it fenced any
         # previous owner), so the rebuilt state includes everything committed.
         state = await self._state(tp.partition)
-        staged = state.stage()
-        out: list[OutRecord] = []
-        drops: list[str] = []
-        duplicates = 0
-        parsed: list[tuple[ConsumerRecord[Any, Any], ContractEvent | ContractViolation,
-                           list[Claim]]] = []
-        for record in records:
-            try:
-                contract_event = parse_event(record.headers or (), record.value or b"")
-                parsed.append((record, contract_event, self._claims(contract_event)))
-            except ContractViolation as error:
-                parsed.append((record, error, []))
-        claims = [claim for _, _, event_claims in parsed for claim in event_claims]
+        reads = [self._read(record) for record in records]
+        claims = [claim for read in reads for claim in read.claims]
         # Ownership is decided across partitions (a reused record id can belong to a client
         # on any partition), so it lives in the shared store, not in partition state.
         owners = await self.owners.claim(claims) if claims else {}
-        for record, event, event_claims in parsed:
-            if isinstance(event, ContractViolation):
-                out.append(self._dead(record, "contract.violation", event.pointer,
-                                      f"expected {event.expected}, found {event.found}"))
-                continue
-            if (conflict := _conflict(event, event_claims, owners)) is not None:
-                self.metrics.record_conflicts.labels("timeline").inc()
-                out.append(self._dead(record, "record.client-conflict", "/headers/ce_subject",
-                                      conflict))
-                continue
-            try:
-                result = self._entry(event, staged, tp.partition)
-            except CodeProblem as problem:
-                out.append(self._dead(record, problem.code, problem.location, problem.rule))
-                continue
-            except StateUnavailable:
-                raise  # not the event's fault: the slice is retried on state loaded afresh
-            except Exception as error:  # a bug here must not block the partition forever
-                self.log.exception("timeline processing failed", topic=record.topic,
-                                   partition=record.partition, offset=record.offset,
-                                   error=type(error).__name__)
-                out.append(self._dead(record, "internal.error", "",
-                                      f"{type(error).__name__} while building the entry"))
-                continue
-            match result:
+        keys = [read.keys for read in reads if read.keys is not None]
+        staged = state.stage([k.entry_id for k in keys], [k.client for k in keys])
+        out: list[OutRecord] = []
+        drops: list[str] = []
+        duplicates = 0
+        for read in reads:
+            match self._verdict(read, owners, staged, tp.partition):
                 case Publish(record):
                     out.append(record)
                 case Duplicate():
                     duplicates += 1
                 case Dropped(reason):
                     drops.append(reason)
+                case DeadLetter(code, location, message):
+                    out.append(self._dead(read.record, code, location, message))
 
         def on_commit(written: dict[TopicPartition, int]) -> None:
             staged.apply(written.get(TopicPartition(self.timeline_topic, tp.partition)))
@@ -164,43 +165,62 @@ class TimelineProcessor:
 
         return Outcome(out, on_commit)
 
-    def _claims(self, event: ContractEvent) -> list[Claim]:
-        """The record, the event and the event it corrects all belong to this client."""
-        envelope = event.envelope
-        client = self.pseudonymiser.pseudonym(*event.client_identifier())
-        keys = [record_ref(self.pseudonymiser, envelope),
-                entry_id(self.pseudonymiser, envelope.source, envelope.id)]
-        if envelope.corrects:
-            keys.append(entry_id(self.pseudonymiser, envelope.source, envelope.corrects))
-        return [Claim(key, client) for key in keys]
+    def _read(self, record: ConsumerRecord[Any, Any]) -> _Read:
+        try:
+            event = parse_event(record.headers or (), record.value or b"")
+        except ContractViolation as violation:
+            return _Read(record, violation=violation)
+        keys = keys_of(event, self.pseudonymiser)
+        owned = (keys.source_ref, keys.entry_id, *((keys.corrects,) if keys.corrects else ()))
+        return _Read(record, event, keys, claims=tuple(Claim(key, keys.client) for key in owned))
 
-    def _entry(self, event: ContractEvent, staged: StagedChanges, partition: int) -> Verdict:
-        envelope = event.envelope
-        this_id = entry_id(self.pseudonymiser, envelope.source, envelope.id)
-        if staged.is_known(this_id):
+    def _verdict(self, read: _Read, owners: dict[str, str], staged: StagedChanges,
+                 partition: int) -> Verdict:
+        """What becomes of one event: the timeline's decision, all of it here."""
+        if read.violation is not None:
+            error = read.violation
+            return DeadLetter("contract.violation", error.pointer,
+                              f"expected {error.expected}, found {error.found}")
+        assert read.event is not None and read.keys is not None
+        if (conflict := _conflict(read, owners)) is not None:
+            self.metrics.record_conflicts.labels("timeline").inc()
+            return DeadLetter("record.client-conflict", "/headers/ce_subject", conflict)
+        try:
+            return self._entry(read.event, read.keys, staged, partition)
+        except CodeProblem as problem:
+            return DeadLetter(problem.code, problem.location, problem.rule)
+        except StateUnavailable:
+            raise  # not the event's fault: the slice is retried on state loaded afresh
+        except Exception as error:  # a bug here must not block the partition forever
+            record = read.record
+            self.log.exception("timeline processing failed", topic=record.topic,
+                               partition=record.partition, offset=record.offset,
+                               error=type(error).__name__)
+            return DeadLetter("internal.error", "",
+                              f"{type(error).__name__} while building the entry")
+
+    def _entry(self, event: ContractEvent, keys: EntryKeys, staged: StagedChanges,
+               partition: int) -> Publish | Duplicate | Dropped:
+        if staged.is_known(keys.entry_id):
             return Duplicate()
         decision = self.policy.decide(event)
         if not decision.publishes:
-            staged.mark(this_id)
-            self.log.info("policy drop", entry_id=this_id, event_type=envelope.type,
+            staged.mark(keys.entry_id)
+            self.log.info("policy drop", entry_id=keys.entry_id, event_type=event.envelope.type,
                           reason=decision.reason)
             return Dropped(str(decision.reason))
-        system, value = event.client_identifier()
-        client = self.pseudonymiser.pseudonym(system, value)
-        sequence = staged.next_sequence(client)
-        entry = to_entry(
-            event, self.pseudonymiser, sector=sector_of(event, self.sectors),
-            sequence=sequence, coarsen=decision.coarsen,
-            status="retracted" if decision.withdraw else None, this_id=this_id, client=client,
-        )
+        sequence = staged.next_sequence(keys.client)
+        entry = entry_data(event, keys, self.pseudonymiser, sequence=sequence,
+                           sector=sector_of(event, self.sectors), coarsen=decision.coarsen,
+                           withdraw=decision.withdraw)
         if decision.withdraw:  # a ban arrived with a correction: take the record back
-            entry = _withdrawn(entry)
-            self.log.info("policy withdraw", entry_id=this_id, reason=decision.reason)
+            self.log.info("policy withdraw", entry_id=keys.entry_id, reason=decision.reason)
         check_codes(entry)  # raises CodeProblem before the entry takes a sequence number
+        record = timeline_record(entry, self.timeline_topic, partition)
         # Only a fully built entry consumes its sequence number and id.
-        staged.take(client, sequence)
-        staged.mark(this_id)
-        return Publish(timeline_record(entry, self.timeline_topic, partition))
+        staged.take(keys.client, sequence)
+        staged.mark(keys.entry_id)
+        return Publish(record)
 
     def _dead(self, record: ConsumerRecord[Any, Any], code: str, location: str,
               message: str) -> OutRecord:
@@ -211,24 +231,25 @@ class TimelineProcessor:
         return to_deadletter(record, reason, self.deadletter_topic)
 
 
-def _conflict(event: ContractEvent, claims: list[Claim], owners: dict[str, str]) -> str | None:
+def _conflict(read: _Read, owners: dict[str, str]) -> str | None:
     """Why the event may not be applied, when another client owns one of its claims."""
-    if all(owners.get(claim.key, claim.client) == claim.client for claim in claims):
+    if all(owners.get(claim.key, claim.client) == claim.client for claim in read.claims):
         return None
-    envelope = event.envelope
+    assert read.event is not None
+    envelope = read.event.envelope
     record = redact_identity_codes(envelope.subject or envelope.id)
     return f"record {record} of {envelope.source} already belongs to another client; not applied"
 
 
-def _withdrawn(entry: TimelineEntry) -> TimelineEntry:
-    """A retraction carries nothing of the banned content, only what it retracts."""
-    return entry.model_copy(update={"codes": [], "value": None, "organisation": None,
-                                    "episode": None, "service_task": None})
+def timeline_record(entry: dict[str, Any], topic: str, partition: int) -> OutRecord:
+    """An entry (its `entry_data`) as the timeline topic's record: keyed by the client,
+    with CloudEvents headers naming it."""
+    headers = [("ce_id", entry["entry_id"].encode()), ("ce_source", _TIMELINE_SOURCE),
+               ("ce_type", _ENTRY_TYPE), ("ce_specversion", b"1.0"),
+               ("ce_time", entry["recorded_at"].isoformat().encode()),
+               ("content-type", b"application/json"), ("ce_subject", entry["client"].encode())]
+    return OutRecord(topic, entry_json(entry), entry["client"].encode(), headers, partition)
 
 
-def timeline_record(entry: TimelineEntry, topic: str, partition: int) -> OutRecord:
-    envelope = Envelope(id=entry.entry_id, source=TIMELINE_SOURCE, type=TIMELINE_ENTRY_TYPE,
-                        time=entry.recorded_at, subject=entry.client,
-                        datacontenttype="application/json")
-    return OutRecord(topic, entry.model_dump_json(exclude_none=True).encode(),
-                     entry.client.encode(), envelope.to_headers(), partition)
+_TIMELINE_SOURCE = TIMELINE_SOURCE.encode()
+_ENTRY_TYPE = TIMELINE_ENTRY_TYPE.encode()

@@ -16,7 +16,7 @@ caught up.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -36,17 +36,21 @@ class CheckpointAhead(ValueError):
 
 
 class PartitionState(Protocol):
-    def is_known(self, entry_id: str) -> bool: ...
+    def known(self, entry_ids: Collection[str]) -> set[str]:
+        """Those of `entry_ids` already published."""
 
-    def last_sequence(self, client: str) -> int: ...
+    def last_sequences(self, clients: Collection[str]) -> dict[str, int]:
+        """The last sequence number of those of `clients` that have one."""
 
     def apply(self, sequences: dict[str, int], seen: set[str],
               next_offset: int | None = None) -> None:
         """Take in a committed transaction's changes (and, when known, the timeline offset
         after its last entry)."""
 
-    def stage(self) -> StagedChanges:
-        return StagedChanges(self)
+    def stage(self, entry_ids: Collection[str], clients: Collection[str]) -> StagedChanges:
+        """A transaction's changes, for a slice of events with these entry ids and clients:
+        what the state knows of them is read once, not once per event."""
+        return StagedChanges(self, self.known(entry_ids), self.last_sequences(clients))
 
     def close(self) -> None:
         """Release what the state holds open (a checkpoint file)."""
@@ -74,11 +78,11 @@ class MemoryState(PartitionState):
     seen: set[str] = field(default_factory=set)
     next_offset: int | None = None
 
-    def is_known(self, entry_id: str) -> bool:
-        return entry_id in self.seen
+    def known(self, entry_ids: Collection[str]) -> set[str]:
+        return {i for i in entry_ids if i in self.seen}
 
-    def last_sequence(self, client: str) -> int:
-        return self.sequences.get(client, 0)
+    def last_sequences(self, clients: Collection[str]) -> dict[str, int]:
+        return {c: self.sequences[c] for c in clients if c in self.sequences}
 
     def apply(self, sequences: dict[str, int], seen: set[str],
               next_offset: int | None = None) -> None:
@@ -92,17 +96,22 @@ class MemoryState(PartitionState):
 
 @dataclass
 class StagedChanges:
-    """Changes of one transaction, applied to the state only after it commits."""
+    """Changes of one transaction, applied to the state only after it commits.
+
+    `published` and `last` are what the state held for the slice's entry ids and clients
+    when the transaction began; an id or client outside the slice is not asked about."""
 
     base: PartitionState
+    published: set[str]
+    last: dict[str, int]
     sequences: dict[str, int] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
 
     def is_known(self, entry_id: str) -> bool:
-        return entry_id in self.seen or self.base.is_known(entry_id)
+        return entry_id in self.seen or entry_id in self.published
 
     def next_sequence(self, client: str) -> int:
-        return self.sequences.get(client, self.base.last_sequence(client)) + 1
+        return self.sequences.get(client, self.last.get(client, 0)) + 1
 
     def take(self, client: str, sequence: int) -> None:
         self.sequences[client] = sequence

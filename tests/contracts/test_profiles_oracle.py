@@ -123,7 +123,7 @@ def test_what_we_accept_is_fhir_r4(spec: EventSpec, data: st.DataObject) -> None
         return
     emitted = json.loads(event.value())
     _oracle(emitted)
-    assert parse_event(message["headers"], event.value()).resource == event.resource
+    assert parse_event(message["headers"], event.value()).resource.to_fhir() == event.resource.to_fhir()
 
 
 @pytest.mark.parametrize("spec", CATALOGUE, ids=lambda s: s.type)
@@ -134,7 +134,9 @@ def test_valid_variants_are_accepted_and_round_trip(spec: EventSpec, data: st.Da
     event = parse_event(message["headers"], message["value"])
     _oracle(json.loads(event.value()))
     again = parse_event(event.headers(), event.value())
-    assert again.resource == event.resource and again.envelope == event.envelope
+    # (one of them may be the profile's msgspec mirror: compare what they hold)
+    assert again.resource.to_fhir() == event.resource.to_fhir()
+    assert again.headers() == event.headers()
 
 
 def _subject_pointer(value: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from services.cli.main import app
+from services.local.processes import ServiceProcess
 from tests.services.test_pipeline import HETU, send
 from tests.support.messages import SourceMessage, expected_timeline, person_messages
 from tests.support.pipeline import (
@@ -22,7 +23,6 @@ from tests.support.pipeline import (
     timeline_settings,
     wait_for,
 )
-from tests.support.processes import ServiceProcess
 
 pytestmark = pytest.mark.kafka
 

@@ -14,6 +14,7 @@ import pytest
 
 from contracts.timeline import TimelineEntry
 from services.kafka.clients import Kafka
+from services.local.processes import ServiceProcess
 from services.simulate import SimConfig, generate
 from tests.services.test_pipeline import assert_sequences, send
 from tests.support.messages import SourceMessage, expected_timeline, from_simulation
@@ -26,7 +27,6 @@ from tests.support.pipeline import (
     read_all,
     timeline_settings,
 )
-from tests.support.processes import ServiceProcess
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

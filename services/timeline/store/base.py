@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from contracts.timeline import TimelineEntry
 from services.timeline.owners import Claim
@@ -76,11 +76,24 @@ def differing_fields(stored: TimelineEntry, offered: TimelineEntry) -> tuple[str
     return tuple(sorted(name for name in a.keys() | b.keys() if a.get(name) != b.get(name)))
 
 
+@dataclass(frozen=True)
+class EntryRecord:
+    """An entry as the store writes it: its fields, and its JSON as stored."""
+
+    entry: Any  # a TimelineEntry, or its mirror (contracts/structs.py): fields are read
+    body: str
+
+
+def record_of(entry: TimelineEntry) -> EntryRecord:
+    return EntryRecord(entry, entry.model_dump_json(exclude_none=True))
+
+
 @dataclass
 class RowView:
     entry_id: str
     sequence: int
     status: str
+    view: str = "current"  # as stored
 
 
 def recompute(rows: Sequence[RowView]) -> dict[str, str]:
@@ -99,7 +112,7 @@ def recompute(rows: Sequence[RowView]) -> dict[str, str]:
     return {r.entry_id: ("current" if r is latest else "superseded") for r in rows}
 
 
-def root_of(entry: TimelineEntry) -> str:
+def root_of(entry: Any) -> str:
     return entry.corrects or entry.entry_id
 
 
@@ -110,7 +123,7 @@ class TimelineStore(Protocol):
 
     async def close(self) -> None: ...
 
-    async def upsert(self, entries: Sequence[TimelineEntry]) -> UpsertResult:
+    async def upsert(self, entries: Sequence[TimelineEntry | EntryRecord]) -> UpsertResult:
         """Store entries idempotently; an entry id already held with other content is kept
         as it was and reported (and recorded in `store_conflicts`), never ignored."""
 

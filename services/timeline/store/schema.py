@@ -91,3 +91,7 @@ CREATE TABLE IF NOT EXISTS store_position (
 );
 INSERT INTO store_position (id, n) SELECT 1, COUNT(*) FROM timeline_entries
 """
+
+
+COLUMNS = ("entry_id, client, sequence, sector, kind, status, root_id, occurred_at, "
+           "recorded_at, entry, stored_seq")

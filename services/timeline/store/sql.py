@@ -1,7 +1,8 @@
 """One SQL implementation of the timeline store for SQLite and PostgreSQL.
 
 Both run through DB-API connections on a worker thread, so the logic (upserts, view
-recomputation, queries, migrations) exists once; a `Dialect` holds the few differences.
+recomputation, queries) exists once; schema.py holds the tables, their migrations and the
+few differences (`Dialect`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from contracts.timeline import TimelineEntry
 from services.timeline.owners import Claim
 from services.timeline.store.base import (
     AuditRecord,
+    EntryRecord,
     Page,
     Query,
     RowView,
@@ -25,12 +27,10 @@ from services.timeline.store.base import (
     UpsertResult,
     differing_fields,
     recompute,
+    record_of,
     root_of,
 )
-from services.timeline.store.schema import Dialect, migrations
-
-_COLUMNS = ("entry_id, client, sequence, sector, kind, status, root_id, occurred_at, "
-            "recorded_at, entry, stored_seq")
+from services.timeline.store.schema import COLUMNS, Dialect, migrations
 
 
 class SqlStore:
@@ -103,46 +103,76 @@ class SqlStore:
 
     # --- writes ----------------------------------------------------------------------
 
-    async def upsert(self, entries: Sequence[TimelineEntry]) -> UpsertResult:
+    async def upsert(self, entries: Sequence[TimelineEntry | EntryRecord]) -> UpsertResult:
         return await asyncio.to_thread(self._upsert, entries) if entries else UpsertResult(0, [])
 
-    def _upsert(self, entries: Sequence[TimelineEntry]) -> UpsertResult:
-        t = self.dialect.to_db_time
-        new, conflicts = 0, []
+    def _upsert(self, entries: Sequence[TimelineEntry | EntryRecord]) -> UpsertResult:
+        records = [e if isinstance(e, EntryRecord) else record_of(e) for e in entries]
         with self._tx() as cur:
-            self._x(cur, "UPDATE store_position SET n = n + ? WHERE id = 1", (len(entries),))
-            first = int(self._x(cur, "SELECT n FROM store_position WHERE id = 1")
-                        .fetchone()[0]) - len(entries) + 1
-            for position, e in enumerate(entries, start=first):
-                body = e.model_dump_json(exclude_none=True)
-                inserted = self._x(cur, f"INSERT INTO timeline_entries ({_COLUMNS}) VALUES "
-                                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entry_id) "
-                                   "DO NOTHING", (
-                                       e.entry_id, e.client, e.sequence, e.sector, e.kind,
-                                       e.status, root_of(e), t(e.occurred_at),
-                                       t(e.recorded_at), body, position,
-                                   )).rowcount
-                if inserted:
-                    new += 1
-                    continue
-                # Redelivery brings the same entry again; anything else is a divergence
-                # between topic and store that must be seen, not ignored.
-                row = self._x(cur, "SELECT entry FROM timeline_entries WHERE entry_id = ?",
-                              (e.entry_id,)).fetchone()
-                fields = differing_fields(_entry(row[0]), e)
-                if fields:
-                    conflicts.append(StoreConflict(e.entry_id, fields))
-                    self._x(cur, "INSERT INTO store_conflicts (entry_id, detected_at, fields) "
-                                 "VALUES (?, ?, ?)",
-                            (e.entry_id, t(dt.datetime.now(dt.UTC)), ",".join(fields)))
-            for root in {root_of(e) for e in entries}:
-                rows = [RowView(*r) for r in self._x(
-                    cur, "SELECT entry_id, sequence, status FROM timeline_entries "
-                         "WHERE root_id = ?", (root,)).fetchall()]
-                for entry_id, view in recompute(rows).items():
-                    self._x(cur, "UPDATE timeline_entries SET view = ? WHERE entry_id = ? "
-                                 "AND view <> ?", (view, entry_id, view))
-        return UpsertResult(new, conflicts)
+            inserted, held = self._insert(cur, records)
+            # Redelivery brings the same entry again; anything else is a divergence between
+            # topic and store that must be seen, not ignored.
+            conflicts = [StoreConflict(r.entry.entry_id, fields) for r, body in held
+                         if (fields := _differing(body, r.body))]
+            now = self.dialect.to_db_time(dt.datetime.now(dt.UTC))
+            cur.executemany(self.dialect.sql(
+                "INSERT INTO store_conflicts (entry_id, detected_at, fields) VALUES (?, ?, ?)"),
+                [(c.entry_id, now, ",".join(c.fields)) for c in conflicts])
+            self._recompute(cur, {root_of(r.entry) for r in records})
+        return UpsertResult(inserted, conflicts)
+
+    def _insert(self, cur: Any, records: list[EntryRecord]) -> tuple[int, list[tuple[
+            EntryRecord, Any]]]:
+        """Store the entries not yet held, numbered in the order given after those before:
+        (how many were stored, each entry that was held already with the stored JSON)."""
+        t = self.dialect.to_db_time
+        self._x(cur, "UPDATE store_position SET n = n + ? WHERE id = 1", (len(records),))
+        first = int(self._x(cur, "SELECT n FROM store_position WHERE id = 1")
+                    .fetchone()[0]) - len(records) + 1
+        rows = [(e.entry_id, e.client, e.sequence, e.sector, e.kind, e.status, root_of(e),
+                 t(e.occurred_at), t(e.recorded_at), r.body, position)
+                for position, r in enumerate(records, start=first) for e in (r.entry,)]
+        cur.executemany(self.dialect.sql(
+            f"INSERT INTO timeline_entries ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?) ON CONFLICT (entry_id) DO NOTHING"), rows)
+        if cur.rowcount == len(rows):
+            return len(rows), []  # the common case: all new
+        # A row whose position is not the one given here was held before (or earlier in
+        # this batch, or stored meanwhile by another instance sharing the store).
+        stored = {entry_id: (position, body) for entry_id, position, body in self._in(
+            cur, "SELECT entry_id, stored_seq, entry FROM timeline_entries WHERE entry_id",
+            [row[0] for row in rows])}
+        held = [(r, stored[row[0]][1]) for r, row in zip(records, rows, strict=True)
+                if stored[row[0]][0] != row[-1]]
+        return len(rows) - len(held), held
+
+    def _recompute(self, cur: Any, roots: set[str]) -> None:
+        """Recompute the view of every record (root) these entries belong to. A record of
+        one entry that retracts nothing keeps the view it was stored with (current), so
+        only records of several entries, or with a retraction, are read back."""
+        changing = [row[0] for row in self._in(
+            cur, "SELECT root_id FROM timeline_entries WHERE root_id", list(roots),
+            " GROUP BY root_id HAVING COUNT(*) > 1 OR SUM(CASE WHEN status = 'retracted' "
+            "THEN 1 ELSE 0 END) > 0")]
+        by_root: dict[str, list[RowView]] = {}
+        for root, entry_id, sequence, status, view in self._in(
+                cur, "SELECT root_id, entry_id, sequence, status, view FROM timeline_entries "
+                "WHERE root_id", changing):
+            by_root.setdefault(root, []).append(RowView(entry_id, sequence, status, view))
+        changes = [(view, entry_id) for rows in by_root.values()
+                   for entry_id, view in recompute(rows).items()
+                   if view != next(r.view for r in rows if r.entry_id == entry_id)]
+        cur.executemany(self.dialect.sql(
+            "UPDATE timeline_entries SET view = ? WHERE entry_id = ?"), changes)
+
+    def _in(self, cur: Any, query: str, keys: Sequence[str], then: str = "") -> list[Any]:
+        """Rows of `query IN (keys) then`, asked in chunks (SQLite caps the parameters)."""
+        unique, rows = list(dict.fromkeys(keys)), []
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            rows += self._x(cur, f"{query} IN ({', '.join('?' * len(chunk))}){then}",
+                            chunk).fetchall()
+        return rows
 
     async def claim(self, claims: Sequence[Claim]) -> dict[str, str]:
         return await asyncio.to_thread(self._claim, claims) if claims else {}
@@ -151,19 +181,13 @@ class SqlStore:
         first: dict[str, str] = {}
         for claim in claims:
             first.setdefault(claim.key, claim.client)
-        keys = list(first)
-        owners: dict[str, str] = {}
         with self._tx() as cur:
             # Two statements per batch, not two per claim: this runs on every batch.
             cur.executemany(self.dialect.sql(
                 "INSERT INTO record_owners (record_key, client) VALUES (?, ?) "
                 "ON CONFLICT (record_key) DO NOTHING"), list(first.items()))
-            for start in range(0, len(keys), 500):
-                chunk = keys[start:start + 500]
-                owners.update(self._x(cur, "SELECT record_key, client FROM record_owners "
-                                           f"WHERE record_key IN ({', '.join('?' * len(chunk))})",
-                                      chunk).fetchall())
-        return owners
+            return dict(self._in(cur, "SELECT record_key, client FROM record_owners WHERE "
+                                 "record_key", list(first)))
 
     async def conflicts(self, limit: int = 100) -> list[StoreConflict]:
         return await asyncio.to_thread(self._conflicts, limit)
@@ -264,6 +288,13 @@ class SqlStore:
             rows = self._x(cur, "SELECT at, actor, action, client, detail FROM audit_log "
                                 "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [AuditRecord(self.dialect.from_db_time(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def _differing(stored: Any, offered: str) -> tuple[str, ...]:
+    """The fields in which an offered entry's JSON differs from the stored one's."""
+    if isinstance(stored, str) and stored == offered:
+        return ()
+    return differing_fields(_entry(stored), _entry(offered))
 
 
 def _entry(raw: Any) -> TimelineEntry:

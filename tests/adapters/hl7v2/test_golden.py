@@ -41,7 +41,7 @@ def test_translation_matches_golden(path: Path) -> None:
 def test_events_revalidate_and_are_fhir_r4(path: Path) -> None:
     for event in translate(path.read_bytes(), source_for(path)):
         again = parse_event(event.headers(), event.value())
-        assert again.envelope == event.envelope
+        assert again.headers() == event.headers()  # (either may be the mirror)
         value = json.loads(event.value())
         get_fhir_model_class(value["resourceType"]).model_validate(value)
 

@@ -112,7 +112,7 @@ def check(data: bytes) -> None:
         return
     for event in events:
         again = parse_event(event.headers(), event.value())
-        assert again.envelope == event.envelope
+        assert again.headers() == event.headers()  # (either may be the mirror)
         value = event.resource.to_fhir()
         get_fhir_model_class(value["resourceType"]).model_validate(value)
 

@@ -15,8 +15,8 @@ import pytest
 
 from services.api.app import build_app
 from services.errors import ConfigError
+from services.local.processes import ServiceProcess
 from tests.services.api.support import CLIENT_A, READER, api_settings, bearer, seeded_store_url
-from tests.support.processes import ServiceProcess
 from tests.support.tls import make_pki, served_tls
 
 

@@ -19,7 +19,7 @@ from adapters.registry import translator
 from contracts.codes import CodeProblem
 from contracts.hetu import make_hetu
 from services.pseudonyms import Pseudonymiser
-from services.timeline.minimise import check_codes, to_entry
+from services.timeline.minimise import check_codes, entry_data, entry_json, keys_of
 from tests.support.messages import DATA
 
 PSEUDO = Pseudonymiser(b"k" * 32, "k1")
@@ -39,12 +39,12 @@ def entries(fmt: str, data: bytes) -> list[str]:
     for event in events:
         if event.spec.restricted:
             continue
-        entry = to_entry(event, PSEUDO, sector=SECTOR[fmt], sequence=1)
+        entry = entry_data(event, keys_of(event, PSEUDO), PSEUDO, sector=SECTOR[fmt], sequence=1)
         try:
             check_codes(entry)
         except CodeProblem:
             continue
-        out.append(entry.model_dump_json())
+        out.append(entry_json(entry).decode())
     return out
 
 

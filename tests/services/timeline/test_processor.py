@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 
 import pytest
 from aiokafka import ConsumerRecord, TopicPartition
@@ -142,7 +143,7 @@ async def test_a_partition_revoked_and_assigned_again_starts_from_what_landed() 
 
 async def test_unreadable_state_fails_the_slice_instead_of_dead_lettering_it() -> None:
     class Broken(MemoryState):
-        def is_known(self, entry_id: str) -> bool:
+        def known(self, entry_ids: Collection[str]) -> set[str]:
             raise StateUnavailable("checkpoint failed while in use")
 
     async def load(partition: int) -> MemoryState:

@@ -208,3 +208,28 @@ async def test_entries_stored_before_positions_existed_are_numbered(tmp_path: Pa
         assert [e.sequence for _, e in page + rest] == [1, 2, 3, 4]
     finally:
         await store.close()
+
+
+async def test_entries_read_by_their_mirror_are_stored_as_the_models_are(
+        store: TimelineStore) -> None:
+    from services.timeline.materialiser import entry_record
+
+    root = entry(1)
+    batch = [root, entry(2, status="amended", corrects=root.entry_id), entry(3)]
+    records = [entry_record(e.model_dump_json(exclude_none=True).encode()) for e in batch]
+    assert all(not isinstance(r.entry, TimelineEntry) for r in records)  # the fast path
+    assert (await store.upsert(records)).new == 3
+    assert await views(store) == {1: "superseded", 2: "current", 3: "current"}
+    for e in batch:
+        stored = await store.get(e.entry_id)
+        assert stored is not None and stored.entry == e
+    assert (await store.upsert([*records, records[0]])).new == 0  # redelivered, twice over
+
+
+async def test_one_entry_id_twice_in_a_batch_with_other_content_is_a_conflict(
+        store: TimelineStore) -> None:
+    first = entry(1)
+    other = first.model_copy(update={"sequence": 9})
+    result = await store.upsert([first, other])
+    assert result.new == 1
+    assert [(c.entry_id, c.fields) for c in result.conflicts] == [(first.entry_id, ("sequence",))]

@@ -1,4 +1,5 @@
-"""Silta services as real OS processes (`silta serve ...`), for crash and scale-out tests."""
+"""Silta services as real OS processes (`silta serve ...`): crash and scale-out tests and
+the pipeline benchmarks run them this way."""
 
 from __future__ import annotations
 
