@@ -24,12 +24,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from services.pseudonyms import Pseudonymiser
 from bench.running import Broker, broker, produce_raw, stamp, warm_up_split
 from bench.timing import environment, write
 from services.kafka.clients import new_consumer, new_producer
 from services.local.isolated import PipelineTopics, ingest_settings, make_topics, timeline_settings
 from services.local.processes import ServiceProcess
+from services.pseudonyms import Pseudonymiser
 from services.simulate import SimConfig, generate
 from services.simulate.model import SimMessage
 from services.timeline.preview import preview

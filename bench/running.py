@@ -24,8 +24,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.pseudonyms import Pseudonymiser
 from services.local.isolated import PipelineTopics, produce
+from services.pseudonyms import Pseudonymiser
 from services.simulate.model import SimMessage
 from services.timeline.preview import preview
 

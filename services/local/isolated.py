@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from aiokafka import TopicPartition
 
 from services.ingest.settings import IngestSettings
 from services.kafka.clients import Kafka, connection, new_consumer, new_producer

@@ -21,6 +21,7 @@ from services.deadletter import from_deadletter
 from services.ingest.app import build_app as ingest_app
 from services.kafka.clients import Kafka, connection
 from services.kafka.diagnosis import KafkaAccessError
+from services.local.processes import settings_env
 from services.pseudonyms import Pseudonymiser
 from services.settings import SiltaSettings
 from services.timeline.app import build_app as timeline_app
@@ -39,7 +40,6 @@ from tests.support.pipeline import (
     timeline_settings,
     wait_for,
 )
-from tests.support.processes import settings_env
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

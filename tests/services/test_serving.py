@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from deploy.local.broker import free_port
+from services.local.processes import ServiceProcess
 from tests.services.gateways.http.support import FHIR_ENCOUNTER, Tokens, auth, gateway_settings
 from tests.support.pipeline import make_topics, read_all
-from tests.support.processes import ServiceProcess
 from tests.support.tls import make_pki
 
 

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiokafka import TopicPartition
-
 from services.kafka.acls import AclsFile, apply_acls
 from services.kafka.clients import Kafka, new_consumer
 from services.kafka.reading import partitions_of
