@@ -4,10 +4,11 @@ started only once Kafka lets the service do its work.
 Before it starts consuming, the broker asks Kafka whether its principal may do what the
 service does (services/kafka/access.py): read its subscribers' topics in their consumer
 groups, write its publishers' topics, use its transactional ids. A refusal, like a failed
-connection (no broker, TLS, SASL), does not stop the process: `not_ready()` says which
-setting or permission is at fault (never a secret) for /ready, and the start is tried again
-after a pause that doubles up to `MAX_RETRY_DELAY` seconds, so a fix (an ACL applied, a
-password rotated) is picked up without a restart and a broker is not hammered meanwhile.
+connection (no broker, TLS, SASL) or a TLS file that is missing or cannot be loaded, does
+not stop the process: `not_ready()` says which setting or permission is at fault (never a
+secret) for /ready, and the start is tried again after a pause that doubles up to
+`MAX_RETRY_DELAY` seconds, so a fix (an ACL applied, a password rotated, a key file
+mounted) is picked up without a restart and a broker is not hammered meanwhile.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from typing import Any
 from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 
+from services.errors import ConfigError
 from services.kafka.access import KafkaAccess
 from services.kafka.clients import broker_security
-from services.kafka.connection import KafkaConnection
+from services.kafka.connection import KafkaConnection, tls_client_context
 from services.kafka.diagnosis import diagnose, explain
 from services.logging import get_logger
 
@@ -33,8 +35,12 @@ MAX_RETRY_DELAY = 10.0
 class SiltaKafkaBroker(KafkaBroker):
     def __init__(self, kafka: KafkaConnection, transactional_ids: Iterable[str] = (),
                  **options: Any) -> None:
-        super().__init__(kafka.bootstrap, security=broker_security(kafka), **options)
+        # Loaded by each attempt to start, so a CA, certificate or key mounted late (a
+        # Secret, a cert-manager certificate) is a reason not to be ready, not a crash.
+        tls = tls_client_context() if kafka.uses_tls else None
+        super().__init__(kafka.bootstrap, security=broker_security(kafka, tls), **options)
         self._kafka = kafka
+        self._tls = tls
         self._transactional_ids = tuple(transactional_ids)
         self._refused: str | None = "not started yet"  # None once running
         self._retrying: asyncio.Task[None] | None = None
@@ -76,7 +82,11 @@ class SiltaKafkaBroker(KafkaBroker):
         reason = await diagnose(self._kafka, self.access())
         if reason is None:
             try:
+                if self._tls is not None:
+                    self._kafka.load_tls(self._tls)
                 await super().start()
+            except ConfigError as exc:  # a file gone since diagnose read it
+                reason = str(exc)
             except (KafkaError, OSError) as exc:
                 with contextlib.suppress(Exception):
                     await super().stop()  # what did start is stopped before the next attempt

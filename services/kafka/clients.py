@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from services.kafka.connection import KafkaConnection
 
 if TYPE_CHECKING:
+    import ssl
+
     from aiokafka import AIOKafkaClient, AIOKafkaConsumer, AIOKafkaProducer
     from aiokafka.admin import AIOKafkaAdminClient
     from faststream.security import BaseSecurity
@@ -64,14 +66,15 @@ def new_client(kafka: Kafka, **options: Any) -> AIOKafkaClient:
     return AIOKafkaClient(**client_options(kafka), **options)
 
 
-def broker_security(kafka: Kafka) -> BaseSecurity | None:
-    """FastStream's `security=` for a KafkaBroker; None for PLAINTEXT."""
+def broker_security(kafka: Kafka, context: ssl.SSLContext | None) -> BaseSecurity | None:
+    """FastStream's `security=` for a KafkaBroker; None for PLAINTEXT. `context` is the
+    TLS context it connects with, whose files the broker loads before it connects
+    (broker.py), so a file that is not there yet does not stop the service."""
     from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
     conn = connection(kafka)
     if conn.security_protocol == "PLAINTEXT":
         return None
-    context = conn.ssl_context()
     if not conn.uses_sasl:
         return BaseSecurity(ssl_context=context, use_ssl=True)
     assert conn.sasl_username is not None and conn.sasl_password is not None

@@ -69,23 +69,30 @@ class KafkaConnection:
         return f"{self.bootstrap} ({self.security_protocol}{who})"
 
     def ssl_context(self) -> ssl.SSLContext | None:
-        """The TLS context for a TLS protocol (None otherwise). Each file problem is a
-        ConfigError naming the setting that points at it."""
-        if not self.uses_tls:
-            return None
+        """The TLS context for a TLS protocol with its files loaded (None otherwise). Each
+        file problem is a ConfigError naming the setting that points at it."""
+        return self.load_tls(tls_client_context()) if self.uses_tls else None
+
+    def load_tls(self, context: ssl.SSLContext) -> ssl.SSLContext:
+        """Load the CA, client certificate and key these settings name into `context` (one
+        from `tls_client_context()`) and return it. A client that must hold its context
+        before the files can be read (FastStream's broker takes it at __init__: broker.py)
+        loads them later into the same object."""
+        for setting, path in (("SILTA_KAFKA_SSL_CAFILE", self.ssl_cafile),
+                              ("SILTA_KAFKA_SSL_CERTFILE", self.ssl_certfile),
+                              ("SILTA_KAFKA_SSL_KEYFILE", self.ssl_keyfile)):
+            if path is not None and not path.is_file():
+                raise ConfigError(f"{setting} {path}: no such file")
         try:
-            context = ssl.create_default_context(
-                ssl.Purpose.SERVER_AUTH,
-                cafile=str(self.ssl_cafile) if self.ssl_cafile else None)
+            if self.ssl_cafile is None:
+                context.load_default_certs(ssl.Purpose.SERVER_AUTH)
+            else:
+                context.load_verify_locations(cafile=str(self.ssl_cafile))
         except (OSError, ssl.SSLError) as exc:
             raise ConfigError(f"SILTA_KAFKA_SSL_CAFILE {self.ssl_cafile}: "
                               f"{_reason(exc)}") from exc
         context.check_hostname = self.ssl_check_hostname
         if self.ssl_certfile is not None and self.ssl_keyfile is not None:
-            for setting, path in (("SILTA_KAFKA_SSL_CERTFILE", self.ssl_certfile),
-                                  ("SILTA_KAFKA_SSL_KEYFILE", self.ssl_keyfile)):
-                if not path.is_file():
-                    raise ConfigError(f"{setting} {path}: no such file")
             try:
                 context.load_cert_chain(str(self.ssl_certfile), str(self.ssl_keyfile))
             except (OSError, ssl.SSLError) as exc:
@@ -93,6 +100,13 @@ class KafkaConnection:
                     f"SILTA_KAFKA_SSL_CERTFILE {self.ssl_certfile} with SILTA_KAFKA_SSL_KEYFILE "
                     f"{self.ssl_keyfile}: {_reason(exc)}") from exc
         return context
+
+
+def tls_client_context() -> ssl.SSLContext:
+    """A TLS client context that verifies the server and trusts nothing yet. Not
+    `ssl.create_default_context()`: that trusts the system's CAs at once, and a context's
+    trust can only grow, so SILTA_KAFKA_SSL_CAFILE could no longer replace them."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, check_hostname on
 
 
 def _reason(exc: BaseException) -> str:

@@ -35,9 +35,6 @@ def build_app(settings: HttpIngestSettings | None = None) -> FastAPI:
     spec = load_topics(settings)
     sources = http_sources(spec, settings.http_sources)
     tokens = SourceTokens(settings.http_tokens, [s.id for s in spec.sources])
-    # A Kafka file setting (CA, client certificate, key) that cannot be loaded stops the
-    # gateway here, as it stops ingest and timeline: no retry makes a missing file appear.
-    settings.kafka.ssl_context()
     producer = RawProducer(settings)
     metrics = HttpMetrics("http-ingest")
     gateway = Gateway(settings, sources, spec, tokens, producer, IngestMetrics(metrics.registry))

@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from aiokafka.structs import RecordMetadata
 
+from services.errors import ConfigError
 from services.gateways.http.errors import BrokerUnavailable, RecordTooLarge
 from services.gateways.http.settings import HttpIngestSettings
 from services.gateways.raw import RawRecord
@@ -58,15 +59,19 @@ class RawProducer:
     async def _connect(self) -> None:
         delay = 0.5
         while True:
-            producer = self._new()
+            producer: AIOKafkaProducer | None = None
             try:
+                producer = self._new()  # ConfigError: a Kafka TLS file not there (yet)
                 await producer.start()
-            except (KafkaError, OSError) as exc:
+            except (ConfigError, KafkaError, OSError) as exc:
                 self._first_attempt.set()
-                with contextlib.suppress(Exception):
-                    await producer.stop()
-                self._log.warning("kafka not reachable; retrying", retry_in=delay,
-                                  error=type(exc).__name__)
+                if producer is not None:
+                    with contextlib.suppress(Exception):
+                        await producer.stop()
+                # A ConfigError names the setting and file, never a secret; aiokafka's own
+                # errors say little, /ready has the diagnosed cause.
+                error = str(exc) if isinstance(exc, ConfigError) else type(exc).__name__
+                self._log.warning("kafka not reachable; retrying", retry_in=delay, error=error)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
                 continue

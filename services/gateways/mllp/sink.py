@@ -26,6 +26,7 @@ from aiokafka.errors import (
 
 from adapters.registry import adapter_version
 from services.deadletter import DeadLetterReason, to_deadletter
+from services.errors import ConfigError
 from services.gateways import raw
 from services.gateways.mllp.errors import MessageRejected, Refusal, StoreUnavailable
 from services.gateways.mllp.header import BYTES_CHARSET
@@ -165,24 +166,25 @@ class RawSink:
 
     async def _connect(self) -> AIOKafkaProducer | None:
         settings = self._settings
-        producer = new_producer(
-            settings.kafka, client_id="silta-mllp-gateway",
-            acks="all", enable_idempotence=True, linger_ms=settings.mllp_linger_ms,
-            request_timeout_ms=max(1000, int(settings.mllp_send_timeout * 1000)),
-            max_request_size=settings.mllp_max_frame_bytes + _HEADROOM,
-        )
+        producer: AIOKafkaProducer | None = None
         try:
+            producer = new_producer(  # ConfigError: a Kafka TLS file not there (yet)
+                settings.kafka, client_id="silta-mllp-gateway",
+                acks="all", enable_idempotence=True, linger_ms=settings.mllp_linger_ms,
+                request_timeout_ms=max(1000, int(settings.mllp_send_timeout * 1000)),
+                max_request_size=settings.mllp_max_frame_bytes + _HEADROOM,
+            )
             await producer.start()
         except asyncio.CancelledError:
-            with contextlib.suppress(Exception):
-                await producer.stop()
+            await _stopped(producer)
             raise
-        except (KafkaError, OSError) as exc:
-            with contextlib.suppress(Exception):
-                await producer.stop()
+        except (ConfigError, KafkaError, OSError) as exc:
+            await _stopped(producer)
             self._failed_at = asyncio.get_running_loop().time()
-            self._last_error = f"{type(exc).__name__} at the configured bootstrap"
-            self._log.warning("kafka connection failed", error=type(exc).__name__,
+            # A ConfigError names the setting and file, never a secret.
+            self._last_error = (str(exc) if isinstance(exc, ConfigError)
+                                else f"{type(exc).__name__} at the configured bootstrap")
+            self._log.warning("kafka connection failed", error=self._last_error,
                               retry_in_s=settings.mllp_kafka_retry_interval)
             return None
         finally:
@@ -191,3 +193,10 @@ class RawSink:
         self._failed_at = None
         self._log.info("kafka connected", topic=self.topic)
         return producer
+
+
+async def _stopped(producer: AIOKafkaProducer | None) -> None:
+    """Stop what an attempt that failed had started."""
+    if producer is not None:
+        with contextlib.suppress(Exception):
+            await producer.stop()

@@ -23,6 +23,7 @@ from services.kafka.clients import (
     new_consumer,
     new_producer,
 )
+from services.kafka.connection import tls_client_context
 from services.settings import SiltaSettings
 
 PASSWORD = "pa55-w0rd-only-in-tests"
@@ -52,7 +53,7 @@ def test_plaintext_is_the_default_and_a_bare_string_means_it() -> None:
         "bootstrap_servers": "k:9092", "security_protocol": "PLAINTEXT"}
     assert client_options("k:9092") == {"bootstrap_servers": "k:9092",
                                         "security_protocol": "PLAINTEXT"}
-    assert broker_security("k:9092") is None
+    assert broker_security("k:9092", None) is None
 
 
 def test_sasl_ssl_options_carry_credentials_and_a_verifying_context(cafile: Path) -> None:
@@ -71,14 +72,20 @@ def test_hostname_check_can_be_turned_off(cafile: Path) -> None:
 
 
 def test_faststream_security_gives_the_same_arguments(cafile: Path) -> None:
+    """The broker's context is handed over bare and loaded later (broker.py): once loaded
+    it trusts what every other client's does, and only that."""
     kafka = sasl_ssl(cafile).kafka
-    security = broker_security(kafka)
+    context = tls_client_context()
+    security = broker_security(kafka, context)
     assert isinstance(security, SASLScram512)
     parsed = parse_security(security)
     expected = client_options(kafka)
     assert {k: v for k, v in parsed.items() if k != "ssl_context"} == {
         k: v for k, v in expected.items() if k not in ("ssl_context", "bootstrap_servers")}
-    assert parsed["ssl_context"].get_ca_certs() == expected["ssl_context"].get_ca_certs()
+    assert parsed["ssl_context"] is context and context.get_ca_certs() == []
+    kafka.load_tls(context)
+    assert context.get_ca_certs() == expected["ssl_context"].get_ca_certs()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
 
 
 @pytest.mark.parametrize("protocol", ["SSL", "SASL_SSL", "SASL_PLAINTEXT"])

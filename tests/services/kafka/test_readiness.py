@@ -1,25 +1,25 @@
-"""Every service's /ready on the secured broker: a wrong password or a missing ACL makes it
-not ready with a reason naming the setting or the permission (never the secret), it keeps
-trying without a hot loop, and it starts once the permission is granted, without a restart."""
+"""Every service's /ready on the secured broker: a wrong password, a missing ACL or a Kafka
+TLS file not mounted yet makes it not ready with a reason naming the setting or the
+permission (never the secret), it keeps trying without a hot loop, and it starts once the
+permission is granted or the file is there, without a restart."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import dataclasses
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import trustme
+from pydantic_settings import BaseSettings
 
-from services.cli import serve
-from services.errors import ConfigError
 from services.gateways.http.app import build_app as http_app
 from services.gateways.mllp.app import build_app as mllp_app
 from services.ingest.app import build_app as ingest_app
+from services.kafka.connection import KafkaConnection
 from services.timeline.app import build_app as timeline_app
 from tests.services.gateways.http.support import Tokens, gateway_settings, running
 from tests.services.gateways.mllp.conftest import settings_for as mllp_settings
@@ -28,12 +28,14 @@ from tests.support.broker import SecureBroker
 from tests.support.messages import person_messages
 from tests.support.pipeline import (
     PipelineKafka,
+    PipelineTopics,
     ingest_settings,
     make_topics,
     read_all,
     timeline_settings,
     wait_for,
 )
+from tests.support.processes import ServiceProcess
 
 WRONG = "not-the-password-4711"
 
@@ -124,20 +126,102 @@ async def test_the_gateways_name_the_topic_their_principal_may_not_write(
     assert "deadletter" not in mllp_reason, "deploy/acls.yaml grants the dead-letter topic"
 
 
+# Each service's settings on the per-test topics, with its principal's connection.
+SERVICES: dict[str, tuple[str, Callable[[KafkaConnection, PipelineTopics, Path], BaseSettings]]] = {
+    "ingest": ("ingest", lambda conn, topics, _: ingest_settings(conn, topics)),
+    "timeline": ("timeline", lambda conn, topics, tmp: timeline_settings(
+        conn, topics, f"sqlite:///{tmp}/timeline.sqlite3")),
+    "http-ingest": ("http-gateway", lambda conn, topics, _: gateway_settings(
+        conn, topics, Tokens(topics))),
+    "mllp": ("mllp-gateway", lambda conn, topics, _: mllp_settings(
+        conn.bootstrap, topics.topics_file, topics.source_id("hl7v2"),
+        deadletter_topic=topics.deadletter, **conn.as_settings())),
+}
 
-@pytest.mark.parametrize("service", ["ingest", "timeline", "mllp", "http-ingest"])
-def test_a_kafka_file_that_cannot_be_loaded_stops_the_service_naming_the_setting(
-        service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Unlike a refusal by the broker, nothing outside fixes a missing file: one line at
-    start (`silta serve` prints it and exits 2), like the edge TLS files."""
-    cert = tmp_path / "client.pem"
-    trustme.CA().issue_cert("ingest").cert_chain_pems[0].write_to_path(str(cert))
-    for name, value in {"SECURITY_PROTOCOL": "SSL", "SSL_CERTFILE": str(cert),
-                        "SSL_KEYFILE": str(tmp_path / "missing-key.pem")}.items():
-        monkeypatch.setenv(f"SILTA_KAFKA_{name}", value)
-    monkeypatch.setenv("SILTA_PSEUDONYM_KEY", "k" * 32)
-    monkeypatch.setenv("SILTA_STORE_URL", f"sqlite:///{tmp_path}/t.sqlite3")
-    package, settings_class, _ = serve._SERVICES[serve.Service(service)]
-    settings = getattr(import_module(f"{package}.settings"), settings_class)()
-    with pytest.raises(ConfigError, match=r"^SILTA_KAFKA_SSL_KEYFILE \S+missing-key.pem: no "):
-        import_module(f"{package}.app").build_app(settings)
+
+@pytest.mark.parametrize("service", list(SERVICES))
+async def test_a_kafka_key_file_mounted_late_is_a_readiness_reason_until_it_appears(
+        service: str, secure_kafka: SecureBroker, tmp_path: Path) -> None:
+    """`silta serve` with mutual TLS whose key is not mounted yet (a Secret, a cert-manager
+    certificate): the process runs, /ready names the setting and the path, and once the key
+    is there the service is ready, without a restart."""
+    principal, settings_of = SERVICES[service]
+    kafka = PipelineKafka(secure=secure_kafka)
+    topics = await make_topics(kafka.as_("admin"), tmp_path, partitions=1)
+    mtls = secure_kafka.kafka.mtls_client(principal)
+    assert mtls.ssl_keyfile is not None
+    late = tmp_path / "secret" / "tls.key"
+    settings = settings_of(dataclasses.replace(mtls, ssl_keyfile=late), topics, tmp_path)
+    await kafka.grant(topics)
+    try:
+        with ServiceProcess(service, settings, tmp_path, service) as process:
+            async with _probe(process) as http:
+                await _not_ready_until_mounted(http, process, "SILTA_KAFKA_SSL_KEYFILE", late,
+                                               mtls.ssl_keyfile)
+                assert _secret_line(mtls.ssl_keyfile) not in process.log() + (
+                    await http.get("/ready")).text
+    finally:
+        await kafka.revoke()
+
+
+async def test_ingest_with_its_ca_file_mounted_late_starts_and_processes(
+        secure_kafka: SecureBroker, tmp_path: Path) -> None:
+    kafka = PipelineKafka(secure=secure_kafka)
+    topics = await make_topics(kafka.as_("admin"), tmp_path)
+    late = tmp_path / "secret" / "ca.pem"
+    settings = ingest_settings(dataclasses.replace(secure_kafka.as_("ingest"), ssl_cafile=late),
+                               topics)
+    await kafka.grant(topics)
+    try:
+        with ServiceProcess("ingest", settings, tmp_path, "ingest") as process:
+            async with _probe(process) as http:
+                await _not_ready_until_mounted(http, process, "SILTA_KAFKA_SSL_CAFILE", late,
+                                               secure_kafka.kafka.cafile)
+                await send(kafka.as_("operator"), topics, person_messages(HETU)[:1])
+                assert await read_all(kafka.as_("timeline"), topics.events, expected=1, settle=0)
+    finally:
+        await kafka.revoke()
+
+
+@asynccontextmanager
+async def _probe(process: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on the service's /health and /ready, once it answers at all."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{process.port}", timeout=10) as http:
+        assert await wait_for(lambda: _healthy(http, process), timeout=60), process.log()
+        yield http
+
+
+async def _healthy(http: httpx.AsyncClient, process: ServiceProcess) -> bool:
+    assert process.alive, process.log()
+    try:
+        return (await http.get("/health")).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+async def _not_ready_until_mounted(http: httpx.AsyncClient, process: ServiceProcess,
+                                   setting: str, path: Path, original: Path) -> None:
+    """Probed as a kubelet would for 5 s, the service stays up and not ready for the reason
+    that names `setting` and `path`, trying again at a slowing pace; then `original` is
+    copied to `path` and the service becomes ready."""
+    reason = f"{setting} {path}: no such file"
+    loop = asyncio.get_running_loop()
+    until = loop.time() + 5
+    while loop.time() < until:
+        ready = await http.get("/ready")
+        assert ready.status_code == 503 and any(reason in r for r in ready.json()["reasons"]), (
+            ready.text)
+        assert (await http.get("/health")).status_code == 200
+        await asyncio.sleep(0.25)
+    assert process.alive
+    attempts = process.log().count(reason)  # one log line per attempt
+    assert 2 <= attempts <= 12, f"{attempts} attempts in 5 s"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(original.read_bytes())
+    assert await wait_for(lambda: _ready(http), timeout=60), (await reasons(http), process.log())
+
+
+def _secret_line(pem: Path) -> str:
+    """A line from the middle of a PEM file: what a leak of its contents would show."""
+    lines = pem.read_text().splitlines()
+    return lines[len(lines) // 2]
