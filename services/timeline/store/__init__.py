@@ -33,6 +33,16 @@ POSTGRES = Dialect("postgresql", "%s", "TIMESTAMPTZ", "JSONB", "BIGSERIAL PRIMAR
                    lambda v: v, _parse_time, "SELECT pg_advisory_xact_lock(7310019)")
 
 
+# Entries, their record roots and record owners are keyed by random hashes, so nearly
+# every row written lands on another index page, and each commit writes each page it
+# changed to the WAL whole. A page cache that holds the hot index pages (64 MiB, not the
+# default 2 MiB) saves reading them back; checkpointing the WAL into the database every
+# 10,000 pages (40 MiB) rather than every 1,000 copies each page once for many commits
+# that changed it. Neither changes what a commit guarantees (journal mode and
+# synchronous as before); measured in bench/store.py: 39 -> 25 µs CPU per entry stored.
+_SQLITE_WRITE_TUNING = ("PRAGMA cache_size=-65536", "PRAGMA wal_autocheckpoint=10000")
+
+
 def open_store(url: str) -> TimelineStore:
     """A store for `url` (not yet opened: call `await store.open()`)."""
     if url.startswith("sqlite:///"):
@@ -44,6 +54,8 @@ def open_store(url: str) -> TimelineStore:
             conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            for pragma in _SQLITE_WRITE_TUNING:
+                conn.execute(pragma)
             return conn
 
         return SqlStore(url, SQLITE, connect)

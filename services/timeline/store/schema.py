@@ -26,7 +26,8 @@ class Dialect:
 
 def migrations(d: Dialect) -> list[str]:
     """Schema versions in order; never edit a released one, append a new one."""
-    return [_v1_entries_and_audit(d), _v2_owners_and_conflicts(d), _V3_STORE_POSITION]
+    return [_v1_entries_and_audit(d), _v2_owners_and_conflicts(d), _V3_STORE_POSITION,
+            _V4_NO_CLIENT_TIME_INDEX]
 
 
 def _v1_entries_and_audit(d: Dialect) -> str:
@@ -91,6 +92,14 @@ CREATE TABLE IF NOT EXISTS store_position (
 );
 INSERT INTO store_position (id, n) SELECT 1, COUNT(*) FROM timeline_entries
 """
+
+
+# Every query of a client's entries (sql.py `_timeline`) selects by client and orders by
+# sequence, which timeline_client_sequence serves; the time bounds filter those rows.
+# The (client, occurred_at) index served no query, and each entry written paid for it:
+# one more random-key index page rewritten per entry (a sixth of the store's write cost,
+# bench/store.py).
+_V4_NO_CLIENT_TIME_INDEX = "DROP INDEX IF EXISTS timeline_client_time"
 
 
 COLUMNS = ("entry_id, client, sequence, sector, kind, status, root_id, occurred_at, "
