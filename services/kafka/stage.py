@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -166,8 +167,8 @@ class TransactionalStage(ConsumerRebalanceListener):  # type: ignore[misc]
         latency = self.metrics.record_latency.labels(self.service)
         for record in records:
             latency.observe(max(0.0, (now_ms - record.timestamp) / 1000))
-        for out in outcome.records:
-            self.metrics.produced.labels(self.service, out.topic).inc()
+        for topic, produced in Counter(out.topic for out in outcome.records).items():
+            self.metrics.produced.labels(self.service, topic).inc(produced)
         highwater = consumer.highwater(tp) if consumer is not None else None
         if highwater is not None:
             self.metrics.lag.labels(self.service, tp.topic, str(tp.partition)).set(

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from aiokafka import TopicPartition
 
 from services.kafka.clients import Kafka, new_producer
+from services.kafka.partitioner import KeyPartitioner
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,14 @@ class PartitionProducers:
     def on_kafka(cls, kafka: Kafka, prefix: str,
                  transaction_timeout_ms: int = 15000) -> PartitionProducers:
         """aiokafka producers: what the services run."""
+        partitioner = KeyPartitioner()
+
         def new(transactional_id: str) -> TransactionalProducer:
             producer: TransactionalProducer = new_producer(
                 kafka, transactional_id=transactional_id,
                 transaction_timeout_ms=transaction_timeout_ms, linger_ms=5,
-                max_batch_size=1024 * 1024, max_request_size=4 * 1024 * 1024)
+                max_batch_size=1024 * 1024, max_request_size=4 * 1024 * 1024,
+                partitioner=partitioner)
             return producer
 
         return cls(new, prefix, transaction_timeout_ms)
