@@ -9,6 +9,7 @@ the same partition number of the timeline topic.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -160,8 +161,10 @@ class TimelineProcessor:
         def on_commit(written: dict[TopicPartition, int]) -> None:
             staged.apply(written.get(TopicPartition(self.timeline_topic, tp.partition)))
             self.metrics.duplicates.labels("timeline").inc(duplicates)
-            for reason in drops:
-                self.metrics.policy_dropped.labels("timeline", reason).inc()
+            for reason, count in Counter(drops).items():
+                self.metrics.policy_dropped.labels("timeline", reason).inc(count)
+                self.log.info("policy drops", partition=tp.partition, reason=reason,
+                              events=count)
 
         return Outcome(out, on_commit)
 
@@ -206,8 +209,10 @@ class TimelineProcessor:
         decision = self.policy.decide(event)
         if not decision.publishes:
             staged.mark(keys.entry_id)
-            self.log.info("policy drop", entry_id=keys.entry_id, event_type=event.envelope.type,
-                          reason=decision.reason)
+            # Per event only at DEBUG (every Patient event is one); `process` logs each
+            # slice's drops at INFO once it commits, and the metrics count every one.
+            self.log.debug("policy drop", entry_id=keys.entry_id,
+                           event_type=event.envelope.type, reason=decision.reason)
             return Dropped(str(decision.reason))
         sequence = staged.next_sequence(keys.client)
         entry = entry_data(event, keys, self.pseudonymiser, sequence=sequence,
