@@ -18,8 +18,9 @@ from typing import Any
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 
 from services.kafka.clients import new_consumer, new_producer
+from services.kafka.stage import DEFAULT_MAX_BATCH
 
-BATCH = 500  # the services' default max_batch
+BATCH = DEFAULT_MAX_BATCH  # the services' records per poll
 
 
 class Passthrough(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -48,6 +48,16 @@ class Processor(Protocol):
         """A transaction on tp failed: forget what cannot be trusted (it may have committed)."""
 
 
+# Records per poll, split into one slice (and transaction) per input partition. Each
+# slice has fixed costs: the Kafka transaction's round trips, a commit of the record
+# owners and of the partition's checkpoint. At 500 a poll over six busy partitions gave
+# slices of ~80 events; at 2000, ~330, and the pipeline did 8 % more entries per
+# CPU-second (bench.pipeline, median of 3 each). A poll returns what has arrived, so
+# under light load slices stay small and latency is unchanged; a backlog is worked off in
+# bigger transactions (a failed one re-runs at most this many records).
+DEFAULT_MAX_BATCH = 2000
+
+
 @dataclass(frozen=True)
 class StageSettings:
     """What a transactional stage is configured with; each service's settings object

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from services.kafka.stage import StageSettings
+from services.kafka.stage import DEFAULT_MAX_BATCH, StageSettings
 from services.settings import PseudonymSettings, SiltaSettings
 from services.timeline.policy import Policy
 
@@ -14,7 +14,7 @@ from services.timeline.policy import Policy
 class TimelineSettings(SiltaSettings, PseudonymSettings):
     timeline_group_id: str = "silta-timeline"
     timeline_transactional_prefix: str = "silta-timeline"
-    timeline_max_batch: int = Field(500, ge=1, le=10_000)
+    timeline_max_batch: int = Field(DEFAULT_MAX_BATCH, ge=1, le=10_000)
     timeline_state_dir: Path = Field(
         Path(".silta/timeline-state"),
         description="local disk for each partition's checkpointed state (one SQLite file per "
