@@ -147,8 +147,18 @@ def load_json(data: bytes, limit: int = MAX_JSON_DEPTH) -> Any:
         raise TranslationError("json.malformed", "",
                                f"not well-formed JSON at line {exc.lineno}, column "
                                f"{exc.colno}: {exc.msg}") from None
-    check_depth(value, limit)
+    if _containers(data) > limit:
+        check_depth(value, limit)
     return value
+
+
+def _containers(data: bytes | str) -> int:
+    """An upper bound of how many arrays and objects `data` holds (brackets in strings
+    count too): JSON with no more than `limit` of them cannot nest deeper, so the walk is
+    skipped. Counting is a C loop over the bytes; the walk was 2 % of ingest's CPU."""
+    if isinstance(data, str):
+        return data.count("{") + data.count("[")
+    return data.count(b"{") + data.count(b"[")
 
 
 def check_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> None:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.base import MAX_JSON_DEPTH, SourceInfo, load_json
+from adapters.base import MAX_JSON_DEPTH, SourceInfo, check_depth, load_json
 from adapters.errors import TranslationError
 from adapters.registry import translator
 from tests.adapters.fhir_r4.cases import bundle, care_plan, observation
@@ -151,3 +151,28 @@ def test_any_nesting_depth_gives_events_or_a_translation_error(
             assert error.code == "input.too-deep"
         elif depth < MAX_JSON_DEPTH - 5:  # every place is at most 5 levels deep
             assert error.code != "input.too-deep"
+
+
+_JSON = st.recursive(st.none() | st.integers(-9, 9) | st.text(alphabet="{[a]}", max_size=4),
+                     lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(st.text(alphabet="{[a", max_size=2), inner, max_size=3),
+                     max_leaves=30)
+
+
+@given(_JSON, st.integers(1, 8))
+def test_skipping_the_walk_for_few_containers_gives_the_walks_verdict(value: Any,
+                                                                      limit: int) -> None:
+    """load_json walks the parsed value only when the text has more brackets than the
+    limit; the verdict is the walk's (check_depth on the parsed value) either way."""
+    data = orjson.dumps(value)
+    try:
+        check_depth(orjson.loads(data), limit)
+        expected = None
+    except TranslationError as error:
+        expected = error.location
+    try:
+        load_json(data, limit)
+        found = None
+    except TranslationError as error:
+        found = error.location
+    assert found == expected
