@@ -47,9 +47,10 @@ class EventSpec:
     def adapter(self) -> TypeAdapter[Any]:
         return TypeAdapter(self.resource)
 
-    @property
+    @cached_property
     def kind(self) -> str:
-        """`<subject>.<action>`, the short name evaluators see on the timeline."""
+        """`<subject>.<action>`, the short name evaluators see on the timeline (read three
+        times for every entry the timeline builds, so split once)."""
         return ".".join(self.type.split(".")[3:5])
 
     @property

@@ -60,8 +60,9 @@ class ContractEvent:
     def spec(self) -> EventSpec:
         return BY_TYPE[self.envelope.type]
 
-    @property
+    @functools.cached_property
     def occurred_at(self) -> dt.datetime:
+        # cached: the timeline reads it for the entry and again for the client's age
         return occurred_at(self.spec, self.resource) or self.envelope.time
 
     def client_identifier(self) -> tuple[str, str]:
