@@ -20,7 +20,12 @@ from faststream.specification import AsyncAPI
 from contracts.envelope import source_uri
 from contracts.timeline import TimelineEntry
 from services.kafka.stage import batch_records
-from services.kafka.subscriber import raw_records, service_broker, transactional_subscriber
+from services.kafka.subscriber import (
+    RawBatch,
+    raw_records,
+    service_broker,
+    transactional_subscriber,
+)
 from services.kafka.topics import load_topics
 from services.logging import configure_logging, get_logger
 from services.observability.asgi import service_app
@@ -79,13 +84,15 @@ def _materialise(broker: KafkaBroker, settings: TimelineSettings,
                  materialiser: Materialiser) -> None:
     """Timeline -> store: at-least-once; upserts by entry id make redelivery harmless."""
 
-    @broker.subscriber(
+    parser = RawBatch()
+
+    @parser.attach(broker.subscriber(
         settings.timeline_topic, group_id=settings.store_group_id, batch=True,
-        max_records=1000, ack_policy=AckPolicy.ACK, decoder=raw_records,
+        max_records=1000, ack_policy=AckPolicy.ACK, parser=parser, decoder=raw_records,
         isolation_level="read_committed", auto_offset_reset="earliest",
         title="timeline entries (store)",
         description="Materialises TimelineEntry records into the timeline store.",
-    )
+    ))
     async def to_store(message: KafkaMessage) -> None:
         await materialiser.handle(batch_records(message))
 
