@@ -101,7 +101,8 @@ async def run(clients: int, folder: Path) -> dict[str, Any]:
 
     timeline = TimelineProcessor(settings, load_state=load, owners=store, metrics=ServiceMetrics(
         "bench-timeline"), sectors={source_uri(s.id): s.sector for s in spec.sources})
-    materialiser = Materialiser(store, ServiceMetrics("bench-store"))
+    materialiser = Materialiser(store, ServiceMetrics("bench-store"),
+                                trusted=settings.timeline_trust_writers)
     cpu: dict[str, float] = {}
 
     _settle()

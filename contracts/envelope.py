@@ -78,11 +78,12 @@ def to_headers(envelope: Any) -> list[tuple[str, bytes]]:
     return headers
 
 
-def fast_envelope(attributes: dict[str, Any]) -> Any | None:
+def fast_envelope(attributes: dict[str, Any], *, checks: bool = True) -> Any | None:
     """The envelope's mirror (structs.py) for attribute values, or None: then
-    `Envelope.model_validate` has the verdict."""
+    `Envelope.model_validate` has the verdict (`checks=False`: its shape only)."""
     envelope_mirror = mirror(Envelope)
-    return None if envelope_mirror is None else envelope_mirror.from_attributes(attributes)
+    return None if envelope_mirror is None else envelope_mirror.from_attributes(
+        attributes, checks=checks)
 
 
 _ATTRIBUTE_FOR_HEADER = {

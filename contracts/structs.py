@@ -26,7 +26,8 @@ every event. The models' own validators (`AfterValidator`, `field_validator`,
 raises, or returns anything but the value it was given, makes the mirror decline, and a
 model with a validator that looks at classes (`isinstance`, `type`) gets no mirror.
 The checks of each event type are generated as one straight-line function (see
-`contracts/mirror_compiler.py`).
+`contracts/mirror_compiler.py`). A reader whose writer already checked the same contract
+can skip them (`checks=False`: the shape alone, what msgspec enforces by itself).
 """
 
 from __future__ import annotations
@@ -80,8 +81,16 @@ class Mirror:
         # `encode` writes pydantic's bytes only if no default but None is ever left out.
         self.exact_encoding = compiler.exact_encoding
 
-    def decode(self, data: bytes) -> Any | None:
-        """The Struct for JSON `data`, or None: then pydantic has the verdict."""
+    def decode(self, data: bytes, *, checks: bool = True) -> Any | None:
+        """The Struct for JSON `data`, or None: then pydantic has the verdict.
+
+        `checks=False` reads the shape only: what msgspec itself enforces (types, required
+        and unknown fields, literals, lengths, numeric bounds), not the patterns, the
+        models' validators and the guards above. Only for bytes a trusted writer encoded
+        from a value this mirror accepted (`encode`), which it reads back equal; a caller
+        that trusts must say why (services/timeline/README.md)."""
+        if not checks:
+            return self._shape(data)
         if self._long_fractions_possible and ((b"\\" in data and b"\\u" in data) or (
                 _SEVEN_DIGITS.search(data) and _LONG_FRACTION.search(data))):
             # (a \u escape could spell a digit or the decimal mark; looking for the
@@ -103,12 +112,26 @@ class Mirror:
             return None
         return value
 
-    def from_attributes(self, attributes: dict[str, Any]) -> Any | None:
+    def _shape(self, data: bytes) -> Any | None:
+        try:
+            tag = None if self._peek is None else self._peek.decode(data).tag
+            choice = self._choices.get(tag)
+            return None if choice is None else choice[0].decode(data)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            return None
+
+    def from_attributes(self, attributes: dict[str, Any], *, checks: bool = True) -> Any | None:
         """The Struct for a flat model's field values keyed as in JSON (strings, numbers,
         aware datetimes; no nested model), or None. msgspec reads a date-time string as
-        JSON decoding does, so the same guard applies to the date-time fields' strings."""
+        JSON decoding does, so the same guard applies to the date-time fields' strings.
+        `checks=False` as for `decode`."""
         if not self._flat or self._peek is not None:
             return None
+        if not checks:  # the shape only, as `decode(checks=False)`
+            try:
+                return msgspec.convert(attributes, self._type)
+            except msgspec.ValidationError:
+                return None
         for key in self._datetime_keys:
             value = attributes.get(key)
             if isinstance(value, str) and _LONG_FRACTION.search(value.encode()):

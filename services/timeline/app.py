@@ -56,7 +56,8 @@ def build_app(settings: TimelineSettings | None = None) -> AsgiFastStream:
     stage = transactional_subscriber(
         broker, settings, processor, metrics, settings.events_topic, title="contract events",
         description="Identified contract events; see contracts/.")
-    _materialise(broker, settings, Materialiser(store, metrics))
+    _materialise(broker, settings, Materialiser(store, metrics,
+                                                trusted=settings.timeline_trust_writers))
     _document_publishers(broker, settings)
     log = get_logger(service="timeline")
 

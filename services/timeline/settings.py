@@ -26,6 +26,12 @@ class TimelineSettings(SiltaSettings, PseudonymSettings):
         True, description="keep records under a disclosure ban (luovutuskielto) off the timeline")
     policy_coarsen_turvakielto: bool = Field(
         True, description="drop organisation and episode of records under turvakielto")
+    timeline_trust_writers: bool = Field(
+        True, description="read events ingest wrote, and entries this service wrote, under "
+        "this contract version by their shape only, without checking their patterns and "
+        "validators again (their writers did; deploy/acls.yaml lets no one else write "
+        "those topics). Every entry is still checked before it is published. Turn off "
+        "where the topics' ACLs are not enforced")
     timeline_http_port: int = Field(8082, description="/health, /ready and /metrics")
 
     @property

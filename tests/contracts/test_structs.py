@@ -36,6 +36,7 @@ from adapters.errors import TranslationError
 from adapters.registry import translator
 from contracts.catalogue import CATALOGUE, EventSpec
 from contracts.envelope import Envelope, attributes_of, headers_to_dict, to_headers
+from contracts.events import ContractViolation, parse_event, read_trusted
 from contracts.mirror_checks import Pattern
 from contracts.structs import Mirror, Unsupported, encode, mirror
 from contracts.timeline import TimelineEntry
@@ -76,6 +77,8 @@ def agrees(annotation: Any, data: bytes) -> Any:
         model = TypeAdapter(annotation).validate_json(data)
     except ValidationError as error:
         raise AssertionError(f"the mirror accepted what pydantic refuses: {error}") from None
+    # What a trusting reader gets (the shape alone) is what the checks accepted, equal.
+    assert fast.decode(data, checks=False) == value
     if fast.exact_encoding:
         assert encode(value) == model.model_dump_json(by_alias=True, exclude_none=True).encode()
     else:  # (it leaves out empty lists pydantic writes; the values must still be equal)
@@ -95,6 +98,27 @@ def test_the_whole_corpus_takes_the_fast_path_with_pydantics_bytes() -> None:
         assert agrees(event.spec.resource, event.value()) is not None, event.envelope.type
         headers = attributes_of(headers_to_dict(event.headers()))
         assert (mirror(Envelope).from_attributes(headers)) is not None  # type: ignore[union-attr]
+
+
+def test_a_trusted_event_is_read_as_the_checks_read_it() -> None:
+    """read_trusted (the timeline's reading of what ingest wrote) gives every event of the
+    corpus as parse_event does; a schema of another version, or a shape that is wrong,
+    gets parse_event's full verdict."""
+    for event in CORPUS:
+        headers, value = event.headers(), event.value()
+        trusted, checked = read_trusted(headers, value), parse_event(headers, value)
+        assert (trusted.envelope, trusted.resource) == (checked.envelope, checked.resource)
+    event = CORPUS[0]
+    # An id with a control character has the envelope's shape but breaks its pattern:
+    # trusted under this contract version, checked (and refused) under any other.
+    bad_id = [(k, b"a\x01b" if k == "ce_id" else v) for k, v in event.headers()]
+    assert read_trusted(bad_id, event.value()).envelope.id == "a\x01b"
+    other_version = [(k, v.replace(b"/v1/", b"/v2/") if k == "ce_dataschema" else v)
+                     for k, v in bad_id]
+    with pytest.raises(ContractViolation):
+        read_trusted(other_version, event.value())
+    with pytest.raises(ContractViolation):  # a wrong shape is never trusted
+        read_trusted(event.headers(), b'{"resourceType": ' + event.value()[:-1])
 
 
 # --- mutations ------------------------------------------------------------------------
@@ -203,6 +227,7 @@ def test_envelope_attributes_are_refused_or_read_as_pydantic_reads_them(
     fast = mirror(Envelope).from_attributes(attributes)  # type: ignore[union-attr]
     if fast is None:
         return
+    assert mirror(Envelope).from_attributes(attributes, checks=False) == fast  # type: ignore[union-attr]
     assert to_headers(fast) == to_headers(Envelope.model_validate(attributes))
 
 
