@@ -161,6 +161,20 @@ def _containers(data: bytes | str) -> int:
     return data.count(b"{") + data.count(b"[")
 
 
+def refuse_deep(data: bytes, limit: int = MAX_JSON_DEPTH) -> None:
+    """TranslationError `input.too-deep` (as `load_json` raises it) when the JSON text
+    `data` nests deeper than `limit`, for a caller whose own parser reads it next. Text
+    with no more brackets than the limit cannot, and is not parsed here at all; malformed
+    JSON is left to the caller's parser to report."""
+    if _containers(data) <= limit:
+        return
+    try:
+        load_json(data, limit)
+    except TranslationError as exc:
+        if exc.code != "json.malformed":
+            raise
+
+
 def check_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> None:
     """TranslationError `input.too-deep` when parsed JSON nests deeper than `limit`, found
     without recursion (see `load_json`)."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from adapters.base import SourceInfo, build_event, check_size, load_json, refuse_names
+from adapters.base import SourceInfo, build_event, check_size, refuse_deep, refuse_names
 from adapters.errors import TranslationError
 from adapters.identity import validate_hetu
 from adapters.social.content import ClientData, Content
@@ -33,12 +33,9 @@ PATIENT = "fi.silta.common.patient.identified.v1"
 
 def translate(data: bytes, source: SourceInfo) -> list[ContractEvent]:
     check_size(data)
-    try:
-        load_json(data)  # refuses deep nesting before pydantic's recursive validation
-    except TranslationError as exc:
-        if exc.code != "json.malformed":
-            raise
-        # pydantic parses differently at the edges (big integers): it reports malformed JSON
+    # Deep nesting is refused before pydantic's recursive validation; pydantic reports
+    # malformed JSON itself (it parses differently at the edges: big integers).
+    refuse_deep(data)
     try:
         event = RecordEvent.model_validate_json(data)
     except ValidationError as exc:

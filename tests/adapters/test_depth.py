@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.base import MAX_JSON_DEPTH, SourceInfo, check_depth, load_json
+from adapters.base import MAX_JSON_DEPTH, SourceInfo, check_depth, load_json, refuse_deep
 from adapters.errors import TranslationError
 from adapters.registry import translator
 from tests.adapters.fhir_r4.cases import bundle, care_plan, observation
@@ -172,6 +172,25 @@ def test_skipping_the_walk_for_few_containers_gives_the_walks_verdict(value: Any
         expected = error.location
     try:
         load_json(data, limit)
+        found = None
+    except TranslationError as error:
+        found = error.location
+    assert found == expected
+
+
+@given(_JSON, st.integers(1, 8), st.booleans())
+def test_refuse_deep_refuses_what_load_json_finds_too_deep(value: Any, limit: int,
+                                                           cut: bool) -> None:
+    """The social adapter's check: the same too-deep verdict as load_json, without
+    parsing text too short in brackets to nest that deep; malformed JSON passes on."""
+    data = orjson.dumps(value)[:-1] if cut else orjson.dumps(value)
+    try:
+        load_json(data, limit)
+        expected = None
+    except TranslationError as error:
+        expected = error.location if error.code == "input.too-deep" else None
+    try:
+        refuse_deep(data, limit)
         found = None
     except TranslationError as error:
         found = error.location
