@@ -10,7 +10,9 @@ class ConfigError(SiltaError, ValueError):
 
 
 class BrokerUnavailable(SiltaError, ConnectionError):
-    """No Kafka broker answered at the configured bootstrap address."""
+    """Kafka cannot take the records now: no broker answered at the configured bootstrap
+    address, or the brokers did not take or confirm a record. Trying again later may work
+    (the gateways answer HTTP 503 or MLLP AR/CR)."""
 
 
 class SourceError(SiltaError, OSError):

@@ -11,12 +11,7 @@ export as it was, and nothing half-written.
 Parquet: `sector=<health|social>/*.parquet` (hive partitions), one row per current entry,
 columns as `services/evaluation/table.py`.
 
-MEDS 0.4: `data/0.parquet` (subject_id int64, time timestamp[us] in UTC, code, numeric_value,
-text_value, sorted by subject and time), `metadata/codes.parquet`, `metadata/dataset.json`,
-`metadata/subject_splits.parquet`. Codes are `PREFIX//code` (see `MEDS_PREFIXES`); each
-entry gives one `SILTA//<kind>` row (an amended record keeps the kind it was recorded as),
-one row per code (with the entry's numeric value), one for a coded value and one for the
-palvelutehtävä. text_value is always null: the timeline carries no free text.
+MEDS 0.4: meds_export.py.
 """
 
 from __future__ import annotations
@@ -27,16 +22,22 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from contracts import systems
-from contracts.catalogue import CATALOGUE
 from contracts.timeline import TIMELINE_ENTRY_TYPE, TimelineEntry
 from services.errors import ConfigError, SourceError
 from services.evaluation.deps import require
+from services.evaluation.meds_export import write_meds
 from services.evaluation.readers import Reader, run
-from services.evaluation.table import CURRENT_SCHEMA, SCHEMA, to_batch, to_entries
+from services.evaluation.table import (
+    CURRENT_SCHEMA,
+    SCHEMA,
+    copy_relation,
+    to_batch,
+    to_entries,
+)
 
 pa = require("pyarrow")
 pq = require("pyarrow.parquet")
@@ -45,18 +46,6 @@ duckdb = require("duckdb")
 STATE = "_silta.json"
 LOG = "_silta"
 FORMATS = ("parquet", "meds")
-MEDS_PREFIXES = {
-    systems.ICD10_FI: "ICD10FI", systems.ICPC2: "ICPC2", systems.LOINC: "LOINC",
-    systems.THL_PROCEDURE: "THL_TOIMENPIDE", systems.SPAT: "SPAT",
-    systems.PALVELUTEHTAVA: "PALVELUTEHTAVA", systems.PALVELUMUOTO: "PALVELUMUOTO",
-    systems.YHTEYSTAPA: "YHTEYSTAPA", systems.MUNICIPALITY: "KUNTA",
-    systems.ASIAKIRJARYHMA: "ASIAKIRJARYHMA", systems.PALVELUPROSESSI: "PALVELUPROSESSI",
-    systems.ILMOITTAJA: "ILMOITTAJA", systems.V3_ACT_CODE: "HL7_ACTCODE",
-}
-# Subject ids: the pseudonym's first 15 hex digits as an integer (60 bits, so int64 and
-# positive); deterministic for a key version, so exports of one key line up.
-SUBJECT_ID = "('0x' || substr(client, 1, 15))::BIGINT"
-
 # The store's rule (services/timeline/store/base.py recompute) in SQL: a retraction
 # withdraws the record, else the latest amendment is current, else the original. Grouping
 # (not window functions), and rows named by one BIGINT (file number, row number) rather
@@ -84,16 +73,6 @@ FROM (SELECT *, {ROW_KEY} AS row_key
       FROM read_parquet({{files}}, filename = true, file_row_number = true)) AS log
 JOIN chosen USING (row_key)
 """
-
-
-def prefix_of(system: str) -> str:
-    if (known := MEDS_PREFIXES.get(system)) is not None:
-        return known
-    for base, label in ((f"{systems.SILTA_CANONICAL}/CodeSystem/", "SILTA_"),
-                        ("http://terminology.hl7.org/CodeSystem/", "HL7_")):
-        if system.startswith(base):
-            return label + system.removeprefix(base).upper().replace("-", "_")
-    return system
 
 
 def connect(workdir: Path, memory_limit: str | None = None) -> Any:
@@ -172,45 +151,28 @@ def export(reader: Reader, out: Path, fmt: str,
     previous = _state(out, fmt)
     if previous is not None and previous.get("source") != reader.description:
         previous = None  # another source: positions do not carry over, start afresh
+    previous = previous or {}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
     (tmp / LOG).mkdir(parents=True)
     try:
-        logs = [tmp / LOG / name for name in (previous or {}).get("log_files", [])]
+        logs = [tmp / LOG / name for name in previous.get("log_files", [])]
         for path in logs:
             _carry(out / LOG / path.name, path)
+        read = _Read(set(previous.get("key_versions", [])))
         new_log = tmp / LOG / f"log-{len(logs) + 1:06d}.parquet"
-        read = 0
-        key_versions: set[str] = set((previous or {}).get("key_versions", []))
-        writer = pq.ParquetWriter(new_log, SCHEMA)
-        try:
-            def sink(entries: list[TimelineEntry]) -> None:
-                nonlocal read
-                writer.write_batch(to_batch(entries))
-                key_versions.update(e.key_version for e in entries)
-                read += len(entries)
-                progress(read)
-
-            position = run(reader.read((previous or {}).get("position"), sink))
-        finally:
-            writer.close()
-        if read:
+        position = _read_into(reader, previous.get("position"), new_log, read, progress)
+        if read.entries:
             logs.append(new_log)
         else:
             new_log.unlink()
-        con = connect(tmp)
-        try:
-            current = current_relation(con, logs)
-            rows = (_write_parquet if fmt == "parquet" else _write_meds)(con, current, tmp)
-        finally:
-            con.close()
-        shutil.rmtree(tmp / ".duckdb", ignore_errors=True)
+        rows = _fold_and_write(logs, tmp, fmt)
         state = {
             "format": fmt, "source": reader.description, "position": position,
             "exported_at": dt.datetime.now(dt.UTC).isoformat(),
-            "schema": TIMELINE_ENTRY_TYPE, "key_versions": sorted(key_versions),
-            "entries_read_this_run": read,
-            "entries_read": read + (previous or {}).get("entries_read", 0),
+            "schema": TIMELINE_ENTRY_TYPE, "key_versions": sorted(read.key_versions),
+            "entries_read_this_run": read.entries,
+            "entries_read": read.entries + previous.get("entries_read", 0),
             "current_rows": rows, "log_files": [p.name for p in logs],
         }
         (tmp / STATE).write_text(json.dumps(state, indent=2) + "\n")
@@ -221,6 +183,40 @@ def export(reader: Reader, out: Path, fmt: str,
         raise
 
 
+@dataclass
+class _Read:
+    key_versions: set[str]
+    entries: int = 0
+
+
+def _read_into(reader: Reader, position: Any, log: Path, read: _Read,
+               progress: Callable[[int], None]) -> Any:
+    """The entries after `position` into the Parquet file `log`; returns the new position."""
+    writer = pq.ParquetWriter(log, SCHEMA)
+    try:
+        def sink(entries: list[TimelineEntry]) -> None:
+            writer.write_batch(to_batch(entries))
+            read.key_versions.update(e.key_version for e in entries)
+            read.entries += len(entries)
+            progress(read.entries)
+
+        return run(reader.read(position, sink))
+    finally:
+        writer.close()
+
+
+def _fold_and_write(logs: list[Path], tmp: Path, fmt: str) -> int:
+    """The current view of `logs`, written into `tmp` as `fmt`; returns its row count."""
+    con = connect(tmp)
+    try:
+        current = current_relation(con, logs)
+        rows = (_write_parquet if fmt == "parquet" else write_meds)(con, current, tmp)
+    finally:
+        con.close()
+    shutil.rmtree(tmp / ".duckdb", ignore_errors=True)
+    return rows
+
+
 # --- Parquet ----------------------------------------------------------------------------
 
 def _write_parquet(con: Any, current: Any, tmp: Path) -> int:
@@ -229,17 +225,8 @@ def _write_parquet(con: Any, current: Any, tmp: Path) -> int:
         folder = tmp / f"sector={sector}"
         folder.mkdir()
         selected = current.filter(f"sector = '{sector}'").order("client, sequence")
-        _copy(selected, folder / "part-0.parquet", CURRENT_SCHEMA)
+        copy_relation(selected, folder / "part-0.parquet", CURRENT_SCHEMA)
     return rows
-
-
-def _copy(relation: Any, path: Path, schema: Any) -> None:
-    """Stream a relation into one Parquet file of `schema`, batch by batch."""
-    with pq.ParquetWriter(path, schema) as writer:
-        for batch in relation.to_arrow_reader(50_000):
-            writer.write_batch(pa.RecordBatch.from_arrays(
-                [batch.column(name).cast(schema.field(name).type) for name in schema.names],
-                schema=schema))
 
 
 def read_current(path: Path) -> Iterator[list[TimelineEntry]]:
@@ -256,88 +243,3 @@ def read_current(path: Path) -> Iterator[list[TimelineEntry]]:
         except (pa.ArrowException, OSError) as exc:
             raise SourceError(f"{part} is not a readable Parquet file "
                               f"({type(exc).__name__}); export again") from None
-
-
-# --- MEDS -------------------------------------------------------------------------------
-
-def _write_meds(con: Any, current: Any, tmp: Path) -> int:
-    meds = require("meds")
-    (tmp / "data").mkdir()
-    (tmp / "metadata").mkdir()
-    found = [row[0] for row in con.sql(
-        "SELECT DISTINCT system FROM (SELECT unnest(codes).system AS system FROM current_view "
-        "UNION ALL SELECT value_code.system FROM current_view "
-        "UNION ALL SELECT service_task.system FROM current_view) WHERE system IS NOT NULL"
-    ).fetchall()]
-    con.register("prefixes", pa.table({"system": found,
-                                       "prefix": [prefix_of(s) for s in found]}))
-    con.execute(f"""
-        CREATE TABLE meds_events AS
-        WITH c AS (SELECT *, {SUBJECT_ID} AS subject_id,
-                          timezone('UTC', occurred_at) AS time FROM current_view),
-        coded AS (
-            SELECT subject_id, time, 'SILTA//' || coalesce(record_kind, kind) AS code,
-                   NULL::FLOAT AS numeric_value
-            FROM c
-            UNION ALL
-            SELECT subject_id, time, p.prefix || '//' || u.code.code,
-                   value_number::FLOAT FROM (SELECT *, unnest(codes) AS code FROM c) u
-            JOIN prefixes p ON p.system = u.code.system
-            UNION ALL
-            SELECT subject_id, time, p.prefix || '//' || value_code.code, NULL FROM c
-            JOIN prefixes p ON p.system = c.value_code.system
-            UNION ALL
-            SELECT subject_id, time, p.prefix || '//' || service_task.code, NULL FROM c
-            JOIN prefixes p ON p.system = c.service_task.system
-        )
-        SELECT subject_id, time, code, numeric_value, NULL::VARCHAR AS text_value FROM coded
-        """)
-    events = con.table("meds_events").order("subject_id, time, code, numeric_value NULLS FIRST")
-    _copy(events, tmp / "data" / "0.parquet", meds.DataSchema.schema())
-    used = [row[0] for row in con.sql("SELECT DISTINCT code FROM meds_events ORDER BY code")
-            .fetchall()]
-    meanings = _kind_meanings()
-    pq.write_table(pa.table({
-        "code": used,
-        "description": [meanings.get(code) for code in used],
-        "parent_codes": [[] for _ in used],
-    }, schema=meds.CodeMetadataSchema.schema()), tmp / meds.code_metadata_filepath)
-    subjects = [row[0] for row in con.sql(
-        "SELECT DISTINCT subject_id FROM meds_events ORDER BY subject_id").fetchall()]
-    splits = [meds.train_split if s % 10 < 8 else meds.tuning_split if s % 10 == 8
-              else meds.held_out_split for s in subjects]
-    pq.write_table(pa.table({"subject_id": subjects, "split": splits},
-                            schema=meds.SubjectSplitSchema.schema()),
-                   tmp / meds.subject_splits_filepath)
-    (tmp / meds.dataset_metadata_filepath).write_text(json.dumps({
-        "dataset_name": "silta-timeline",
-        "dataset_version": dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ"),
-        "etl_name": "silta", "etl_version": _version(), "meds_version": _meds_version(),
-        "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(),
-        "time_zone": "UTC",
-        "description": "The current view of Silta's pseudonymised client timeline. Times are "
-                       "UTC (MEDS times carry no zone). subject_id is the client pseudonym's "
-                       "first 15 hex digits as an integer. Splits: subject_id mod 10, 0-7 "
-                       "train, 8 tuning, 9 held_out.",
-    }, indent=2) + "\n")
-    return int(con.sql("SELECT count(*) FROM current_view").fetchone()[0])
-
-
-def _kind_meanings() -> dict[str, str]:
-    meanings: dict[str, str] = {}
-    for spec in CATALOGUE:
-        meanings.setdefault(f"SILTA//{spec.kind}", spec.meaning)
-    return meanings
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("sote-silta")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def _meds_version() -> str:
-    return str(getattr(require("meds"), "__version__", "0.4"))

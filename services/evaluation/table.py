@@ -9,6 +9,7 @@ fold; `to_entries` turns rows back into TimelineEntry for readers of an export.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from contracts.timeline import TimelineEntry
@@ -16,6 +17,7 @@ from services.evaluation.deps import require
 from services.evaluation.view import record_of
 
 pa = require("pyarrow")
+pq = require("pyarrow.parquet")
 
 CODE = pa.struct([("system", pa.string()), ("code", pa.string())])
 UTC = pa.timestamp("us", tz="UTC")
@@ -74,3 +76,12 @@ def to_entries(table: Any) -> Iterator[TimelineEntry]:
             "value": value if any(v is not None for v in value.values()) else None,
             "codes": r["codes"] or [], "security_labels": r["security_labels"] or [],
         })
+
+
+def copy_relation(relation: Any, path: Path, schema: Any) -> None:
+    """Stream a relation into one Parquet file of `schema`, batch by batch."""
+    with pq.ParquetWriter(path, schema) as writer:
+        for batch in relation.to_arrow_reader(50_000):
+            writer.write_batch(pa.RecordBatch.from_arrays(
+                [batch.column(name).cast(schema.field(name).type) for name in schema.names],
+                schema=schema))

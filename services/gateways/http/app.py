@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from services.gateways.http.auth import SourceTokens
 from services.gateways.http.guard import FramingGuard, header_timeout_protocol
 from services.gateways.http.metrics import IngestMetrics
-from services.gateways.http.producer import RawProducer
 from services.gateways.http.routes import Gateway, http_sources, ingest_router
 from services.gateways.http.settings import HttpIngestSettings
+from services.gateways.producer import RawProducer
 from services.kafka.topics import load_topics
 from services.logging import configure_logging, get_logger
 from services.observability.http import HttpMetrics, new_app
@@ -35,10 +35,10 @@ def build_app(settings: HttpIngestSettings | None = None) -> FastAPI:
     spec = load_topics(settings)
     sources = http_sources(spec, settings.http_sources)
     tokens = SourceTokens(settings.http_tokens, [s.id for s in spec.sources])
-    producer = RawProducer(settings)
+    log = get_logger(service="http-ingest")
+    producer = RawProducer(settings.raw_producer, log)
     metrics = HttpMetrics("http-ingest")
     gateway = Gateway(settings, sources, spec, tokens, producer, IngestMetrics(metrics.registry))
-    log = get_logger(service="http-ingest")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -11,11 +11,13 @@ INFO, answered 499 to nobody), not a server error.
 
 # No `from __future__ import annotations`: FastAPI reads these annotations at run time.
 
+import asyncio
 import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from aiokafka.structs import RecordMetadata
 from fastapi import APIRouter, Path, Query, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
@@ -23,15 +25,16 @@ from starlette.concurrency import run_in_threadpool
 from adapters.base import SourceInfo
 from adapters.errors import TranslationError
 from adapters.registry import translator
+from services.errors import BrokerUnavailable
+from services.gateways.errors import RecordTooLarge
 from services.gateways.http.auth import SourceTokens, bearer, wrong_source
 from services.gateways.http.body import ClientAborted, media_type, parse_object, read_limited
-from services.gateways.http.errors import BrokerUnavailable, RecordTooLarge
 from services.gateways.http.metrics import IngestMetrics
 from services.gateways.http.models import IngestAccepted, request_body
-from services.gateways.http.producer import RawProducer
 from services.gateways.http.records import record_id
 from services.gateways.http.settings import HttpIngestSettings
-from services.gateways.raw import raw_record
+from services.gateways.producer import RawProducer, confirmed
+from services.gateways.raw import RawRecord, raw_record
 from services.kafka.topics import SourceSpec, TopicsFile
 from services.logging import get_logger
 from services.observability.http import ApiError, error_responses, reject_unknown_query
@@ -150,7 +153,7 @@ async def _ingest(gw: Gateway, request: Request, source_id: str,
     record = raw_record(source, body, media, received, record_id(source.format, document))
     started = time.perf_counter()
     try:
-        metadata = await gw.producer.send(record)
+        metadata = await _stored(gw, record)
     except BrokerUnavailable as exc:
         raise ApiError(503, "kafka.unavailable", f"{exc}; retry later",
                        headers={"Retry-After": str(gw.settings.http_retry_after_s)}) from exc
@@ -161,6 +164,16 @@ async def _ingest(gw: Gateway, request: Request, source_id: str,
     gw.metrics.accepted_bytes.labels(source_id).inc(len(body))
     return IngestAccepted(ce_id=record.ce_id, topic=metadata.topic, partition=metadata.partition,
                           offset=metadata.offset, validated=validated)
+
+
+async def _stored(gw: Gateway, record: RawRecord) -> RecordMetadata:
+    """Where Kafka stored the record with acks=all; BrokerUnavailable when it did not in
+    `http_kafka_timeout_s`."""
+    try:
+        async with asyncio.timeout(gw.settings.http_kafka_timeout_s):
+            return await confirmed(await gw.producer.send(record))
+    except TimeoutError as exc:
+        raise BrokerUnavailable("Kafka did not acknowledge the record in time") from exc
 
 
 def _http_source(gw: Gateway, source_id: str) -> SourceSpec:

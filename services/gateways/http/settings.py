@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import Field, SecretStr, field_validator
 
+from services.gateways.producer import ProducerOptions
 from services.settings import SiltaSettings
 from services.tls import ServerTls
 
@@ -53,6 +54,15 @@ class HttpIngestSettings(SiltaSettings):
     def tls(self) -> ServerTls:
         return ServerTls("SILTA_HTTP_TLS", self.http_tls_certfile, self.http_tls_keyfile,
                          self.http_tls_client_cafile)
+
+    @property
+    def raw_producer(self) -> ProducerOptions:
+        # No setting for the pause between connection attempts: the doubling stops at the
+        # producer's default, 10 s, as for ingest and timeline.
+        return ProducerOptions(
+            kafka=self.kafka, client_id="silta-http-ingest",
+            max_record_bytes=self.http_max_body_bytes, timeout=self.http_kafka_timeout_s,
+            linger_ms=self.http_linger_ms)
 
     @field_validator("http_tokens")
     @classmethod

@@ -14,10 +14,11 @@ one is answered with an original-mode HL7 ACK:
 once stored, and the ingest service dead-letters what does not translate.
 
 Modules: framing (MLLP decoder, pure), header (reading MSH), validation (what is checked
-before answering, pure), ack (building ACKs), sink
-(raw records and the shared producer), connection (per-connection pipeline), server
-(`build_server`, MllpGateway), app (ASGI /health /ready /metrics + lifespan), settings,
-metrics, errors.
+before answering, pure), ack (building ACKs), records (raw records, dead letters, Kafka's
+answer as the sender's), pending (a message on its way to its ACK), connection
+(per-connection pipeline), server (`build_server`, MllpGateway), app (ASGI /health /ready
+/metrics + lifespan), settings, metrics, errors. Kafka is reached through the producer both
+gateways share (services/gateways/producer.py).
 """
 
 from services.gateways.mllp.server import MllpGateway, build_server

@@ -32,8 +32,9 @@ from services.gateways.mllp.framing import Event, FrameDecoder, Oversized, Skipp
 from services.gateways.mllp.metrics import MllpMetrics
 from services.gateways.mllp.pending import Pending, accept, oversized, settle
 from services.gateways.mllp.settings import MllpSettings
-from services.gateways.mllp.sink import RawSink
 from services.gateways.mllp.validation import safe_control_id
+from services.gateways.producer import RawProducer
+from services.kafka.topics import SourceSpec
 
 READ_BYTES = 64 * 1024
 _LOGGED_ID_CHARS = 64
@@ -44,7 +45,8 @@ class GatewayContext:
     """What every connection of one gateway shares."""
 
     settings: MllpSettings
-    sink: RawSink
+    source: SourceSpec
+    producer: RawProducer
     metrics: MllpMetrics
     identity: AckIdentity
     log: Any
@@ -189,7 +191,8 @@ class Connection:
             item = oversized(event, self._settings, now)
         else:
             metrics.message_bytes_one.observe(len(event.payload))
-            item = await accept(event.payload, self._ctx.sink, self._settings, now)
+            ctx = self._ctx
+            item = await accept(event.payload, ctx.source, ctx.producer, self._settings, now)
         self._unanswered += 1
         await self._queue.put(item)
         return not item.close_after

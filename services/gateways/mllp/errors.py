@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contracts.errors import SiltaError
-from services.errors import BrokerUnavailable
 
 
 class Refusal(SiltaError):
@@ -34,7 +33,8 @@ class MessageRejected(Refusal, ValueError):
         self.hl7_error = hl7_error
 
 
-class StoreUnavailable(Refusal, BrokerUnavailable):
-    """Kafka did not confirm the record in time (AR): the sender should send it again."""
+class StoreUnavailable(Refusal):
+    """Kafka did not take or confirm the record in time (AR): the sender should send it
+    again. The gateway's answer to a BrokerUnavailable (records.py) or a timeout."""
 
     ack_code = "AR"

@@ -12,13 +12,17 @@ import asyncio
 import datetime as dt
 from dataclasses import dataclass
 
+from services.errors import BrokerUnavailable
+from services.gateways.errors import RecordTooLarge
 from services.gateways.mllp.ack import AckCode
 from services.gateways.mllp.errors import MessageRejected, Refusal, StoreUnavailable
 from services.gateways.mllp.framing import Oversized
 from services.gateways.mllp.header import ReceivedHeader, header_of_head
+from services.gateways.mllp.records import dead_letter, delivery_refusal, not_stored, raw_record
 from services.gateways.mllp.settings import MllpSettings
-from services.gateways.mllp.sink import Delivery, RawSink, dead_letter, delivery_refusal, raw_record
 from services.gateways.mllp.validation import judge
+from services.gateways.producer import Delivery, RawProducer
+from services.kafka.topics import SourceSpec
 
 
 @dataclass(slots=True)
@@ -49,15 +53,16 @@ def oversized(event: Oversized, settings: MllpSettings, now: float) -> Pending:
                    close_after=not event.ended)
 
 
-async def accept(payload: bytes, sink: RawSink, settings: MllpSettings, now: float) -> Pending:
+async def accept(payload: bytes, source: SourceSpec, producer: RawProducer,
+                 settings: MllpSettings, now: float) -> Pending:
     """Judge one message and hand it to Kafka: its raw record, or its dead letter when the
     sender must fix it. Kafka's confirmation is awaited later, by `settle`."""
     received = dt.datetime.now(dt.UTC)
     translate = settings.mllp_ack_after == "validation"
-    judged = judge(payload, sink.source, translate, received)
+    judged = judge(payload, source, translate, received)
     header = judged.header
     item = Pending(now, len(payload), header, judged.rejection)
-    record = raw_record(sink.source, payload, header.control_id if header else "", received)
+    record = raw_record(source, payload, header.control_id if header else "", received)
     item.ce_id = record.ce_id
     if item.rejection is not None:
         if not payload.strip():
@@ -65,11 +70,11 @@ async def accept(payload: bytes, sink: RawSink, settings: MllpSettings, now: flo
         record = dead_letter(record, item.rejection, settings.deadletter_topic)
     try:
         async with asyncio.timeout(settings.mllp_send_timeout):
-            item.delivery = await sink.send(record)
+            item.delivery = await producer.send(record)
     except TimeoutError:
         item.failure = timed_out(settings)
-    except Refusal as refusal:
-        item.failure = refusal
+    except (BrokerUnavailable, RecordTooLarge) as error:
+        item.failure = not_stored(error)
     return item
 
 
@@ -87,7 +92,6 @@ async def settle(item: Pending, settings: MllpSettings) -> tuple[AckCode, Refusa
         else:
             # Kafka may still store it later; the sender's retry then carries the same
             # ce_id, which the pipeline deduplicates.
-            delivery.add_done_callback(_retrieve)
             item.failure = timed_out(settings)
     elif item.failure is None and item.rejection is None:  # AA only for a stored record
         item.failure = StoreUnavailable("kafka.unavailable", "", "the message was not stored")
@@ -101,10 +105,3 @@ def timed_out(settings: MllpSettings) -> StoreUnavailable:
     return StoreUnavailable(
         "kafka.timeout", "", f"Kafka did not confirm the record within "
         f"{settings.mllp_send_timeout:g} s; send the message again")
-
-
-def _retrieve(delivery: Delivery) -> None:
-    # Reading the outcome of a delivery nobody waits for keeps asyncio from logging
-    # "exception was never retrieved".
-    if not delivery.cancelled():
-        delivery.exception()

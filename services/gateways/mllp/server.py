@@ -20,7 +20,7 @@ from services.gateways.mllp.ack import AckIdentity
 from services.gateways.mllp.connection import Connection, GatewayContext
 from services.gateways.mllp.metrics import MllpMetrics
 from services.gateways.mllp.settings import MllpSettings
-from services.gateways.mllp.sink import RawSink
+from services.gateways.producer import RawProducer
 from services.kafka.topics import SourceSpec, TopicsFile, load_topics
 from services.logging import configure_logging, get_logger
 
@@ -34,9 +34,9 @@ class MllpGateway:
         self._tls = settings.tls.context()  # None: plain MLLP
         self.log = get_logger(service="mllp-gateway", source=source.id)
         self.metrics = MllpMetrics(source.id)
-        self.sink = RawSink(settings, source, self.log)
+        self.producer = RawProducer(settings.raw_producer, self.log)
         self._ctx = GatewayContext(
-            settings, self.sink, self.metrics,
+            settings, source, self.producer, self.metrics,
             AckIdentity(settings.mllp_ack_application, settings.mllp_ack_facility), self.log)
         self._server: asyncio.Server | None = None
         self._connections: dict[asyncio.Task[None], Connection] = {}
@@ -54,8 +54,9 @@ class MllpGateway:
         return len(self._connections)
 
     async def start(self) -> None:
-        """Connect to Kafka (a failure is logged, not fatal: messages get AR) and listen."""
-        await self.sink.connect()
+        """Start connecting to Kafka (not being connected is logged, not fatal: messages get
+        AR meanwhile) and listen."""
+        await self.producer.start()
         # A handshake happens before _on_connect counts the connection against the limits,
         # so it gets no longer than a frame would.
         tls: dict[str, Any] = {} if self._tls is None else {
@@ -66,7 +67,7 @@ class MllpGateway:
         self.log.info("mllp gateway listening", host=self.settings.mllp_host, port=self.port,
                       tls=self._tls is not None,
                       client_certificates=self.settings.mllp_tls_client_cafile is not None,
-                      topic=self.sink.topic, settings=self.settings.redacted())
+                      topic=self.source.topic, settings=self.settings.redacted())
         if (reason := await self.ready()) is not None:
             self.log.error("not ready: messages will be answered AR until this is fixed",
                            reason=reason)
@@ -89,14 +90,15 @@ class MllpGateway:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 5)
             self._server = None
-        await self.sink.stop()
+        await self.producer.stop()
         self.log.info("mllp gateway stopped")
 
     async def ready(self) -> str | None:
         """None when ready to store messages, else the reason."""
         if self._server is None:
             return "mllp listener not started"
-        return await self.sink.check(self.settings.deadletter_topic)
+        return await self.producer.readiness((self.source.topic,
+                                              self.settings.deadletter_topic))
 
     async def _on_connect(self, reader: asyncio.StreamReader,
                           writer: asyncio.StreamWriter) -> None:

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from services.gateways.producer import FIRST_PAUSE, ProducerOptions
 from services.settings import SiltaSettings
 from services.tls import ServerTls
 
@@ -52,8 +53,9 @@ class MllpSettings(SiltaSettings):
     mllp_send_timeout: float = Field(
         10.0, gt=0, description="seconds for Kafka to confirm a record before answering AR")
     mllp_kafka_retry_interval: float = Field(
-        1.0, ge=0, description="after a failed connection to Kafka, seconds of answering AR at "
-        "once before trying again")
+        1.0, ge=0.1, description="while Kafka cannot be reached, the longest pause (seconds) "
+        f"between connection attempts: the pause doubles from {FIRST_PAUSE} s (or from this, "
+        "when shorter) up to this. Meanwhile messages are answered AR at once")
     mllp_linger_ms: int = Field(
         0, ge=0, le=1000, description="producer linger; 0 suits senders that wait for each "
         "ACK (bench/mllp.py), records still batch while a request is in flight")
@@ -70,3 +72,10 @@ class MllpSettings(SiltaSettings):
     def tls(self) -> ServerTls:
         return ServerTls("SILTA_MLLP_TLS", self.mllp_tls_certfile, self.mllp_tls_keyfile,
                          self.mllp_tls_client_cafile)
+
+    @property
+    def raw_producer(self) -> ProducerOptions:
+        return ProducerOptions(
+            kafka=self.kafka, client_id="silta-mllp-gateway",
+            max_record_bytes=self.mllp_max_frame_bytes, timeout=self.mllp_send_timeout,
+            linger_ms=self.mllp_linger_ms, longest_pause=self.mllp_kafka_retry_interval)

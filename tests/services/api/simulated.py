@@ -19,7 +19,7 @@ from adapters.registry import translator
 from contracts.timeline import TimelineEntry
 from services.pseudonyms import Pseudonymiser
 from services.simulate import SimConfig, generate
-from services.timeline.minimise import entry_id, sector_of, to_entry
+from services.timeline.minimise import keys_of, sector_of, to_entry
 from services.timeline.policy import Policy
 from services.timeline.store import open_store
 
@@ -39,16 +39,14 @@ def simulated_entries(clients: int, seed: int = 7) -> list[TimelineEntry]:
         except TranslationError:
             continue
         for event in events:
-            this_id = entry_id(pseudonymiser, event.envelope.source, event.envelope.id)
+            keys = keys_of(event, pseudonymiser)
             decision = policy.decide(event)
-            if this_id in seen or not decision.publishes or decision.withdraw:
+            if keys.entry_id in seen or not decision.publishes or decision.withdraw:
                 continue
-            seen.add(this_id)
-            client = pseudonymiser.pseudonym(*event.client_identifier())
-            sequences[client] += 1
-            entries.append(to_entry(event, pseudonymiser, sector=sector_of(event, {}),
-                                    sequence=sequences[client], coarsen=decision.coarsen,
-                                    this_id=this_id, client=client))
+            seen.add(keys.entry_id)
+            sequences[keys.client] += 1
+            entries.append(to_entry(event, keys, pseudonymiser, sector=sector_of(event, {}),
+                                    sequence=sequences[keys.client], coarsen=decision.coarsen))
     return entries
 
 

@@ -20,6 +20,7 @@ from services.gateways.http.app import build_app as http_app
 from services.gateways.mllp.app import build_app as mllp_app
 from services.ingest.app import build_app as ingest_app
 from services.kafka.connection import KafkaConnection
+from services.local.processes import ServiceProcess
 from services.timeline.app import build_app as timeline_app
 from tests.services.gateways.http.support import Tokens, gateway_settings, running
 from tests.services.gateways.mllp.conftest import settings_for as mllp_settings
@@ -35,7 +36,6 @@ from tests.support.pipeline import (
     timeline_settings,
     wait_for,
 )
-from tests.support.processes import ServiceProcess
 
 WRONG = "not-the-password-4711"
 

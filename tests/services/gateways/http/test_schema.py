@@ -4,7 +4,6 @@ and unauthenticated requests are refused as documented."""
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import shutil
 import tempfile
@@ -62,15 +61,15 @@ async def live_gateway(kafka_bootstrap: str) -> Iterator[None]:
     report = await apply_topics(kafka_bootstrap, load_topics(SiltaSettings(topics_file=TOPICS_FILE)))
     assert report.ok, report.lines()
     APP.target = build_app(_settings(kafka_bootstrap))
-    await asyncio.to_thread(_wait_until_ready)
     yield
     shutil.rmtree(_DIR, ignore_errors=True)
 
 
 def _wait_until_ready(timeout: float = 60.0) -> None:
-    """Schemathesis starts the app's lifespan once, on its own loop; a request sent before
-    the producer has connected gets a (correct) 503 that the not-a-server-error check would
-    count. So wait, through the same client, until the gateway says it is ready."""
+    """Schemathesis starts the app's lifespan at a test's first request and ends it with
+    the test; a request sent before the producer has connected gets a (correct) 503 that
+    the not-a-server-error check would count. So each test first waits, through the same
+    client (the same lifespan), until the gateway says it is ready."""
     deadline = time.monotonic() + timeout
     with asgi.get_client(APP) as client:
         while (answer := client.get("/ready")).status_code != 200:
@@ -81,6 +80,7 @@ def _wait_until_ready(timeout: float = 60.0) -> None:
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_gateway_conforms_to_its_schema(case: schemathesis.Case) -> None:
+    _wait_until_ready()
     source = (case.path_parameters or {}).get("source")
     token = TOKENS.get(source, TOKENS[f"fhir-{_SUFFIX}"]) if isinstance(source, str) else \
         TOKENS[f"fhir-{_SUFFIX}"]

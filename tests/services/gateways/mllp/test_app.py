@@ -36,7 +36,7 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_default_source_is_the_hospital_adt_hl7_source() -> None:
     gateway = build_server(MllpSettings())
     assert gateway.source.id == "hospital-adt" and gateway.source.format == "hl7v2"
-    assert gateway.sink.topic == "silta.raw.health.hospital-adt.v1"
+    assert gateway.source.topic == "silta.raw.health.hospital-adt.v1"
 
 
 def test_a_source_of_another_format_is_a_config_error() -> None:
