@@ -12,6 +12,7 @@ rebuilds the current view without any other source.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from typing import Literal, get_args
 
@@ -85,5 +86,5 @@ def age_band(born: dt.date, on: dt.date) -> AgeBand | None:
     years = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
     if years < 0:
         return None
-    index = max(i for i, start in enumerate(_BAND_STARTS) if years >= start)
-    return AGE_BANDS[index]  # type: ignore[return-value]
+    # the last band starting at or before `years` (the starts ascend from 0)
+    return AGE_BANDS[bisect.bisect_right(_BAND_STARTS, years) - 1]  # type: ignore[return-value]

@@ -46,3 +46,9 @@ def test_statutory_limits_are_exact() -> None:
     assert age_band(child, dt.date(2025, 6, 14)) == "13-17"
     assert age_band(child, dt.date(2025, 6, 15)) == "18-24"
     assert age_band(child, dt.date(2007, 6, 14)) is None
+
+
+def test_every_whole_age_has_its_band() -> None:
+    born = dt.date(1900, 3, 1)
+    for years in range(131):
+        assert age_band(born, dt.date(1900 + years, 3, 1)) == band_of(years), years

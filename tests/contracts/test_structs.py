@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -38,7 +39,7 @@ from contracts.catalogue import CATALOGUE, EventSpec
 from contracts.envelope import Envelope, attributes_of, headers_to_dict, to_headers
 from contracts.events import ContractViolation, parse_event, read_trusted
 from contracts.mirror_checks import Pattern
-from contracts.structs import Mirror, Unsupported, encode, mirror
+from contracts.structs import _LONG_FRACTION, Mirror, Unsupported, encode, mirror
 from contracts.timeline import TimelineEntry
 from services.simulate import SimConfig, generate
 
@@ -245,6 +246,17 @@ def test_a_date_time_the_mirror_reads_is_the_one_pydantic_reads(text: str) -> No
     if value is not None:
         model = When.model_validate_json(json.dumps({"at": text}))
         assert (value.at, value.at.utcoffset()) == (model.at, model.at.utcoffset())
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=st.sampled_from(["T10:00:00.1234567Z", "urn:oid:1.2.246.10.7654321.10"])
+       | st.lists(st.sampled_from([":", ".", "1", "9", "a", "12", "123456"]),
+                  max_size=12).map("".join))
+def test_the_long_fraction_guard_finds_what_the_plain_pattern_finds(text: str) -> None:
+    # structs.py searches from the `.` and looks behind; the text it must find is this.
+    data = text.encode()
+    plain = re.search(rb":[0-9]{2}\.[0-9]{7}", data)
+    assert (_LONG_FRACTION.search(data) is None) == (plain is None)
 
 
 def _patterns() -> set[str]:
