@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
-import gc
 import json
 import tempfile
 import time
@@ -36,6 +36,7 @@ from aiokafka import ConsumerRecord, TopicPartition
 
 from bench.timing import environment, pin_one_core, write
 from contracts.envelope import source_uri
+from services.cli.serve import settle_heap
 from services.ingest.processor import IngestProcessor, routes_for
 from services.ingest.settings import IngestSettings
 from services.kafka.topics import load_topics
@@ -105,31 +106,16 @@ async def run(clients: int, folder: Path) -> dict[str, Any]:
                                 trusted=settings.timeline_trust_writers)
     cpu: dict[str, float] = {}
 
-    _settle()
-    started = time.process_time()
-    events: list[OutRecord] = []
-    for tp, records in _slices(raw, RAW_SLICE):
-        events += [_kept(r) for r in (await ingest.process(tp, records)).records
-                   if r.topic == settings.events_topic]
-    cpu["ingest"] = time.process_time() - started
-
-    _settle()
-    started = time.process_time()
-    entries: list[OutRecord] = []
-    for tp, records in _slices(_by_partition(events), SLICE):
-        outcome = await timeline.process(tp, records)
-        entries += [_kept(r) for r in outcome.records if r.topic == settings.timeline_topic]
-        if outcome.on_commit is not None:
-            outcome.on_commit({TopicPartition(settings.timeline_topic, tp.partition):
-                               records[-1].offset + 1})
-    cpu["timeline"] = time.process_time() - started
-
+    with _timed(cpu, "ingest"):
+        events = [_kept(r) for tp, records in _slices(raw, RAW_SLICE)
+                  for r in (await ingest.process(tp, records)).records
+                  if r.topic == settings.events_topic]
+    with _timed(cpu, "timeline"):
+        entries = await _timeline(timeline, _by_partition(events), settings.timeline_topic)
     stored = [_record(settings.timeline_topic, 0, n, r) for n, r in enumerate(entries)]
-    _settle()
-    started = time.process_time()
-    for start in range(0, len(stored), STORE_BATCH):
-        await materialiser.handle(tuple(stored[start:start + STORE_BATCH]))
-    cpu["store"] = time.process_time() - started
+    with _timed(cpu, "store"):
+        for start in range(0, len(stored), STORE_BATCH):
+            await materialiser.handle(tuple(stored[start:start + STORE_BATCH]))
     await store.close()
     count = len(entries)
     return {
@@ -140,12 +126,28 @@ async def run(clients: int, folder: Path) -> dict[str, Any]:
     }
 
 
-def _settle() -> None:
-    """Keep the next stage's input out of the garbage collector's way: a service holds
+async def _timeline(timeline: TimelineProcessor, events: dict[TopicPartition, list[Any]],
+                    topic: str) -> list[OutRecord]:
+    """The timeline's slices, each committed as the stage would (its hook told the offset)."""
+    entries: list[OutRecord] = []
+    for tp, records in _slices(events, SLICE):
+        outcome = await timeline.process(tp, records)
+        entries += [_kept(r) for r in outcome.records if r.topic == topic]
+        if outcome.on_commit is not None:
+            outcome.on_commit({TopicPartition(topic, tp.partition): records[-1].offset + 1})
+    return entries
+
+
+@contextlib.contextmanager
+def _timed(cpu: dict[str, float], stage: str) -> Iterator[None]:
+    """The process time of one stage, with the garbage collector set as `silta serve`
+    sets it (settle_heap), and the stage's input left out of its scans: a service holds
     one poll of records at a time, not a whole stage's, and collections that scan tens
     of thousands of retained records would be this benchmark's cost, not the services'."""
-    gc.collect()
-    gc.freeze()
+    settle_heap()
+    started = time.process_time()
+    yield
+    cpu[stage] = time.process_time() - started
 
 
 def main() -> None:
