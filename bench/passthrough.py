@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 
 from services.kafka.clients import new_consumer, new_producer
 from services.kafka.stage import DEFAULT_MAX_BATCH
+from services.kafka.transactions import OutRecord, commit
 
 BATCH = DEFAULT_MAX_BATCH  # the services' records per poll
 
@@ -47,13 +48,10 @@ class Passthrough(ConsumerRebalanceListener):  # type: ignore[misc]
         return producer
 
     async def slice(self, tp: TopicPartition, records: list[Any]) -> None:
-        """What services/kafka/transactions.py `commit` does for a slice."""
+        """A slice through the services' own `commit` (services/kafka/transactions.py)."""
         producer = await self.producer(tp)
-        async with producer.transaction():
-            sent = [await producer.send(self.output, r.value, key=r.key, headers=list(r.headers),
-                                        partition=tp.partition) for r in records]
-            await producer.send_offsets_to_transaction({tp: records[-1].offset + 1}, self.group)
-        await asyncio.gather(*sent)
+        out = [OutRecord(self.output, r.value, r.key, r.headers, tp.partition) for r in records]
+        await commit(producer, out, {tp: records[-1].offset + 1}, self.group)
 
 
 async def run(bootstrap: str, source: str, output: str, group: str) -> None:

@@ -30,6 +30,8 @@ from aiokafka.errors import IllegalStateError, ProducerFenced, UnknownTopicOrPar
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import RecordMetadata
 
+from services.kafka.transactions import RecordBatch
+
 
 @dataclass
 class _Transaction:
@@ -91,8 +93,8 @@ class MemoryKafka:
     def committed(self, group_id: str, tp: TopicPartition) -> int | None:
         return self._groups.get((group_id, tp))
 
-    def producer(self, transactional_id: str) -> MemoryProducer:
-        return MemoryProducer(self, transactional_id)
+    def producer(self, transactional_id: str, batch_size: int = 1024 * 1024) -> MemoryProducer:
+        return MemoryProducer(self, transactional_id, batch_size)
 
     def consumer(self, group_id: str) -> MemoryConsumer:
         return MemoryConsumer(self, group_id)
@@ -149,12 +151,41 @@ class MemoryKafka:
                     self._groups[(group_id, tp)] = offset
 
 
+class MemoryBatch:
+    """A `RecordBatch` (aiokafka's `BatchBuilder`): full at `size` bytes of keys and values,
+    except that an empty batch takes any one record, as aiokafka's does."""
+
+    def __init__(self, size: int) -> None:
+        self.records: list[tuple[bytes | None, bytes, tuple[tuple[str, bytes], ...]]] = []
+        self._size = size
+        self._used = 0
+        self._closed = False
+
+    def append(self, *, timestamp: int | None, key: bytes | None, value: bytes,
+               headers: Sequence[tuple[str, bytes]]) -> int | None:
+        length = len(key or b"") + len(value)
+        if self._closed or (self.records and self._used + length > self._size):
+            self._closed = True
+            return None
+        self.records.append((key, value, tuple(headers)))
+        self._used += length
+        return length
+
+    def record_count(self) -> int:
+        return len(self.records)
+
+    def close(self) -> None:
+        self._closed = True
+
+
 class MemoryProducer:
     """A transactional producer (services/kafka/transactions.py `TransactionalProducer`)."""
 
-    def __init__(self, kafka: MemoryKafka, transactional_id: str) -> None:
+    def __init__(self, kafka: MemoryKafka, transactional_id: str,
+                 batch_size: int = 1024 * 1024) -> None:
         self.kafka = kafka
         self.transactional_id = transactional_id
+        self.batch_size = batch_size
         self._epoch: int | None = None
         self._transaction: _Transaction | None = None
         self._stopped = False
@@ -192,6 +223,25 @@ class MemoryProducer:
         done: asyncio.Future[RecordMetadata] = asyncio.get_running_loop().create_future()
         done.set_result(self.kafka._append(topic, value, key, partition, headers or (),
                                            transaction))
+        return done
+
+    async def partitions_for(self, topic: str) -> set[int]:
+        numbers = {tp.partition for tp in self.kafka.partitions(topic)}
+        if not numbers:
+            raise UnknownTopicOrPartitionError(topic)
+        return numbers
+
+    def create_batch(self) -> MemoryBatch:
+        return MemoryBatch(self.batch_size)
+
+    async def send_batch(self, batch: RecordBatch, topic: str, *,
+                         partition: int) -> asyncio.Future[RecordMetadata]:
+        assert isinstance(batch, MemoryBatch), batch
+        transaction = self._in_transaction()
+        appended = [self.kafka._append(topic, value, key, partition, headers, transaction)
+                    for key, value, headers in batch.records]
+        done: asyncio.Future[RecordMetadata] = asyncio.get_running_loop().create_future()
+        done.set_result(appended[0])
         return done
 
     async def send_offsets_to_transaction(self, offsets: dict[TopicPartition, int],

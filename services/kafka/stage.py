@@ -167,7 +167,7 @@ class TransactionalStage(ConsumerRebalanceListener):  # type: ignore[misc]
         producer = await self.producers.get(tp)
         outcome = await self.processor.process(tp, records)
         written = await commit(producer, outcome.records, {tp: records[-1].offset + 1},
-                               self.group_id)
+                               self.group_id, self.producers.partitioner)
         if outcome.on_commit is not None:
             outcome.on_commit(written)
         self.log.debug("slice committed", topic=tp.topic, partition=tp.partition,

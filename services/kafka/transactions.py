@@ -38,6 +38,18 @@ class OutRecord:
     partition: int | None = None
 
 
+class RecordBatch(Protocol):
+    """aiokafka's `BatchBuilder`: records for one partition, sent in the order appended."""
+
+    def append(self, *, timestamp: int | None, key: bytes | None, value: bytes,
+               headers: Sequence[tuple[str, bytes]]) -> object | None:
+        """None when the batch is full (an empty batch takes any one record)."""
+
+    def record_count(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
 class TransactionalProducer(Protocol):
     """What the stage needs of a producer: aiokafka's `AIOKafkaProducer` with a
     transactional id, or memory.py's `MemoryProducer` in tests. `start()` fences every
@@ -60,6 +72,14 @@ class TransactionalProducer(Protocol):
     async def send_offsets_to_transaction(self, offsets: dict[TopicPartition, int],
                                           group_id: str) -> None: ...
 
+    async def partitions_for(self, topic: str) -> set[int]: ...
+
+    def create_batch(self) -> RecordBatch: ...
+
+    async def send_batch(self, batch: RecordBatch, topic: str, *,
+                         partition: int) -> Awaitable[Any]:
+        """Enqueues the (closed) batch; the awaitable gives the metadata of its first record."""
+
 
 # A transactional id -> a producer with that id, not yet started.
 ProducerFactory = Callable[[str], TransactionalProducer]
@@ -72,12 +92,14 @@ class PartitionProducers:
     new_producer: ProducerFactory
     prefix: str
     transaction_timeout_ms: int = 15000
+    # Where commit() sends keyed records: one for every producer, so a key is hashed once.
+    partitioner: KeyPartitioner = field(default_factory=KeyPartitioner)
     _producers: dict[TopicPartition, TransactionalProducer] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
-    def on_kafka(cls, kafka: Kafka, prefix: str,
-                 transaction_timeout_ms: int = 15000) -> PartitionProducers:
+    def on_kafka(cls, kafka: Kafka, prefix: str, transaction_timeout_ms: int = 15000,
+                 max_batch_size: int = 1024 * 1024) -> PartitionProducers:
         """aiokafka producers: what the services run."""
         partitioner = KeyPartitioner()
 
@@ -85,11 +107,11 @@ class PartitionProducers:
             producer: TransactionalProducer = new_producer(
                 kafka, transactional_id=transactional_id,
                 transaction_timeout_ms=transaction_timeout_ms, linger_ms=5,
-                max_batch_size=1024 * 1024, max_request_size=4 * 1024 * 1024,
+                max_batch_size=max_batch_size, max_request_size=4 * 1024 * 1024,
                 partitioner=partitioner)
             return producer
 
-        return cls(new, prefix, transaction_timeout_ms)
+        return cls(new, prefix, transaction_timeout_ms, partitioner)
 
     def transactional_id(self, tp: TopicPartition) -> str:
         return f"{self.prefix}.{tp.topic}.{tp.partition}"
@@ -124,19 +146,62 @@ async def commit(
     records: Sequence[OutRecord],
     offsets: dict[TopicPartition, int],
     group_id: str,
+    partitioner: KeyPartitioner | None = None,
 ) -> dict[TopicPartition, int]:
     """Publish `records` and commit `offsets` for `group_id` atomically; returns, for each
-    partition written, the offset after the last record written there."""
-    sent = []
+    partition written, the offset after the last record written there.
+
+    Records go out as one batch per partition (more when one fills up), in their order:
+    `send()` per record cost a partitioner call, a batch lookup and a future each. Keyed
+    records land where `send()` would put them (`partitioner`, KeyPartitioner by default)."""
+    by_partition = await _by_partition(producer, records, partitioner or KeyPartitioner())
+    sent: list[tuple[TopicPartition, int, Awaitable[Any]]] = []
     async with producer.transaction():
-        # send() only enqueues; the commit flushes, so sends are batched, not awaited one by one.
-        for record in records:
-            sent.append(await producer.send(record.topic, record.value, key=record.key,
-                                            headers=list(record.headers),
-                                            partition=record.partition))
+        for (topic, partition), part in by_partition.items():
+            sent.extend(await _send_partition(producer, TopicPartition(topic, partition), part))
         await producer.send_offsets_to_transaction(offsets, group_id)
     written: dict[TopicPartition, int] = {}
-    for metadata in await asyncio.gather(*sent):
-        tp = TopicPartition(metadata.topic, metadata.partition)
-        written[tp] = max(written.get(tp, 0), metadata.offset + 1)
+    firsts = await asyncio.gather(*(future for _, _, future in sent))
+    for (tp, count, _), first in zip(sent, firsts, strict=True):
+        written[tp] = max(written.get(tp, 0), first.offset + count)
     return written
+
+
+async def _by_partition(producer: TransactionalProducer, records: Sequence[OutRecord],
+                        partitioner: KeyPartitioner) -> dict[tuple[str, int], list[OutRecord]]:
+    numbers: dict[str, list[int]] = {}
+    parts: dict[tuple[str, int], list[OutRecord]] = {}
+    for record in records:
+        partition = record.partition
+        if partition is None:
+            known = numbers.get(record.topic)
+            if known is None:
+                known = numbers[record.topic] = sorted(await producer.partitions_for(record.topic))
+            partition = partitioner(record.key, known, known)
+        part = parts.get((record.topic, partition))
+        if part is None:
+            part = parts[(record.topic, partition)] = []
+        part.append(record)
+    return parts
+
+
+async def _send_partition(producer: TransactionalProducer, tp: TopicPartition,
+                          records: list[OutRecord]) -> list[tuple[TopicPartition, int, Awaitable[Any]]]:
+    """Enqueues `records` (all for `tp`) in as many batches as they fill, in order."""
+    sent = []
+    batch = producer.create_batch()
+    for record in records:
+        while batch.append(key=record.key, value=record.value, timestamp=None,
+                           headers=list(record.headers)) is None:
+            sent.append(await _send_batch(producer, tp, batch))
+            batch = producer.create_batch()
+    sent.append(await _send_batch(producer, tp, batch))
+    return sent
+
+
+async def _send_batch(producer: TransactionalProducer, tp: TopicPartition,
+                      batch: RecordBatch) -> tuple[TopicPartition, int, Awaitable[Any]]:
+    # Closed, the batch is drained at once instead of lingering for more records.
+    batch.close()
+    return tp, batch.record_count(), await producer.send_batch(batch, tp.topic,
+                                                               partition=tp.partition)

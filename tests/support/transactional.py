@@ -25,6 +25,7 @@ from services.kafka.reading import read_topic
 from services.kafka.transactions import (
     PartitionProducers,
     ProducerFactory,
+    RecordBatch,
     TransactionalProducer,
 )
 from services.timeline import checkpoint
@@ -42,7 +43,8 @@ class Backend(Protocol):
     async def produce(self, topic: str, records: Sequence[tuple[int, bytes, bytes, Any]]) -> None:
         """(partition, key, value, headers) each, plainly (no transaction)."""
 
-    def producer(self, transactional_id: str) -> TransactionalProducer: ...
+    def producer(self, transactional_id: str,
+                 batch_size: int = 1024 * 1024) -> TransactionalProducer: ...
 
     async def consumer(self, group_id: str, tps: list[TopicPartition]) -> Any:
         """A started read_committed consumer, assigned `tps` at the group's offsets."""
@@ -72,8 +74,9 @@ class MemoryBackend:
         for partition, key, value, headers in records:
             self.kafka.produce(topic, value, key, partition, headers)
 
-    def producer(self, transactional_id: str) -> TransactionalProducer:
-        return self.kafka.producer(transactional_id)
+    def producer(self, transactional_id: str,
+                 batch_size: int = 1024 * 1024) -> TransactionalProducer:
+        return self.kafka.producer(transactional_id, batch_size)
 
     async def consumer(self, group_id: str, tps: list[TopicPartition]) -> Any:
         consumer = self.kafka.consumer(group_id)
@@ -130,9 +133,11 @@ class KafkaBackend:
         finally:
             await producer.stop()
 
-    def producer(self, transactional_id: str) -> TransactionalProducer:
+    def producer(self, transactional_id: str,
+                 batch_size: int = 1024 * 1024) -> TransactionalProducer:
         """As the services make them."""
-        producer = PartitionProducers.on_kafka(self.bootstrap, "").new_producer(transactional_id)
+        producers = PartitionProducers.on_kafka(self.bootstrap, "", max_batch_size=batch_size)
+        producer = producers.new_producer(transactional_id)
         self._closing.append(producer)
         return producer
 
@@ -231,3 +236,12 @@ class FaultyProducer:
     async def send_offsets_to_transaction(self, offsets: dict[TopicPartition, int],
                                           group_id: str) -> None:
         await self.inner.send_offsets_to_transaction(offsets, group_id)
+
+    async def partitions_for(self, topic: str) -> set[int]:
+        return await self.inner.partitions_for(topic)
+
+    def create_batch(self) -> RecordBatch:
+        return self.inner.create_batch()
+
+    async def send_batch(self, batch: RecordBatch, topic: str, *, partition: int) -> Any:
+        return await self.inner.send_batch(batch, topic, partition=partition)

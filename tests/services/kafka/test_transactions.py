@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from aiokafka import TopicPartition
 from aiokafka.errors import ProducerFenced
+from aiokafka.partitioner import DefaultPartitioner
 
 from services.kafka.transactions import OutRecord, commit
 from tests.support.transactional import Backend
@@ -71,3 +72,32 @@ async def test_a_new_producer_with_the_same_id_fences_the_old_one(backend: Backe
     await commit(new, [OutRecord(out, b"owner", partition=0)], {TopicPartition(source, 0): 1},
                  "group-c")
     assert [r.value for r in await backend.read(out)] == [b"owner"]
+
+
+async def test_a_slice_keeps_each_partitions_order_and_its_keys_partitions_over_many_batches(
+        backend: Backend) -> None:
+    source, out, letters = (await backend.topic("in", 1), await backend.topic("out", 3),
+                            await backend.topic("letters", 2))
+    # Small batches: each partition's records fill several, as a big slice fills 1 MB ones.
+    producer = backend.producer(f"tx-{out}", batch_size=2048)
+    await producer.start()
+    records = [OutRecord(out, b"%03d" % n + b"." * 300, b"client-%d" % (n % 7),
+                         headers=[("n", b"%d" % n)]) for n in range(90)]
+    records[40:40] = [OutRecord(letters, b"pinned", b"client-1", partition=1),
+                      OutRecord(letters, b"unkeyed")]
+    written = await commit(producer, records, {TopicPartition(source, 0): 3}, "group-d")
+
+    found = await backend.read(out)
+    hashed = DefaultPartitioner()  # aiokafka's own, which send() used
+    for partition in (0, 1, 2):
+        assert [r.value for r in found if r.partition == partition] == [
+            r.value for r in records
+            if r.topic == out and hashed(r.key, [0, 1, 2], [0, 1, 2]) == partition]
+    assert all(int(r.value[:3]) == int(dict(r.headers)["n"]) for r in found)
+    lettered = await backend.read(letters)
+    assert sorted((r.value, r.partition) for r in lettered if r.value == b"pinned") == [
+        (b"pinned", 1)]
+    assert sorted(r.value for r in lettered) == [b"pinned", b"unkeyed"]
+    last = {(r.topic, r.partition): r.offset for r in found + lettered}
+    assert written == {TopicPartition(*tp): offset + 1 for tp, offset in last.items()}
+    assert await backend.committed("group-d", TopicPartition(source, 0)) == 3
