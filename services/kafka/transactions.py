@@ -100,18 +100,17 @@ class PartitionProducers:
     @classmethod
     def on_kafka(cls, kafka: Kafka, prefix: str, transaction_timeout_ms: int = 15000,
                  max_batch_size: int = 1024 * 1024) -> PartitionProducers:
-        """aiokafka producers: what the services run."""
-        partitioner = KeyPartitioner()
+        """aiokafka producers: what the services run. `commit` partitions and closes its
+        batches itself, so the producers' own partitioner and linger never come into it."""
 
         def new(transactional_id: str) -> TransactionalProducer:
             producer: TransactionalProducer = new_producer(
                 kafka, transactional_id=transactional_id,
-                transaction_timeout_ms=transaction_timeout_ms, linger_ms=5,
-                max_batch_size=max_batch_size, max_request_size=4 * 1024 * 1024,
-                partitioner=partitioner)
+                transaction_timeout_ms=transaction_timeout_ms,
+                max_batch_size=max_batch_size, max_request_size=4 * 1024 * 1024)
             return producer
 
-        return cls(new, prefix, transaction_timeout_ms, partitioner)
+        return cls(new, prefix, transaction_timeout_ms)
 
     def transactional_id(self, tp: TopicPartition) -> str:
         return f"{self.prefix}.{tp.topic}.{tp.partition}"
