@@ -24,6 +24,7 @@ from typing import Any
 
 from services.kafka.clients import Kafka
 from services.logging import get_logger
+from services.timeline.sqlite import connect_wal
 from services.timeline.state import CheckpointAhead, PartitionState, StateUnavailable, catch_up
 
 FORMAT = "1"
@@ -43,9 +44,11 @@ class DiskState(PartitionState):
     def __init__(self, path: Path, topic: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
         try:
-            self._db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+            self._db = connect_wal(path, isolation_level=None)
+        except sqlite3.DatabaseError as exc:
+            raise Damaged(f"not a readable SQLite database ({exc})") from None
+        try:
             self._db.executescript(_SCHEMA)
             meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:

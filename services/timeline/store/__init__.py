@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from services.errors import ConfigError
+from services.timeline.sqlite import connect_wal
 from services.timeline.store.base import Page, Query, StoredEntry, TimelineStore
 from services.timeline.store.schema import Dialect
 from services.timeline.store.sql import SqlStore
@@ -51,9 +52,7 @@ def open_store(url: str) -> TimelineStore:
         def connect() -> sqlite3.Connection:
             if str(path) != ":memory:":
                 path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn = connect_wal(path, check_same_thread=False)
             for pragma in _SQLITE_WRITE_TUNING:
                 conn.execute(pragma)
             return conn
