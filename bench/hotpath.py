@@ -10,8 +10,8 @@ Simulated traffic goes through the real processors in slices, as the services ru
 - timeline: `TimelineProcessor.process` on each events partition's records, with its
   checkpoint (`DiskState`) and the record owners in the SQLite store, then the commit
   hook that writes the checkpoint;
-- store: `Materialiser.handle` on the timeline records in batches of 1000, the
-  materialiser's batch size;
+- store: `Materialiser.handle` on the timeline records in batches of 1000, about what
+  the store consumer's 1 MiB fetches bring (services/timeline/app.py);
 each stage's best of `--rounds` runs (each from an empty store and state).
 CPU is process time (the store's worker threads included); slices are the
 size the pipeline benchmark's timeline sees (about `SLICE` events). Kafka's share is the

@@ -22,6 +22,11 @@ class TimelineSettings(SiltaSettings, PseudonymSettings):
     store_url: str = Field("sqlite:///.silta/timeline.sqlite3",
                            description="sqlite:///path or postgresql://user:pass@host/db")
     store_group_id: str = "silta-timeline-store"
+    store_max_batch: int = Field(5000, ge=1, le=20_000,
+                                 description="timeline entries written to the store per commit")
+    store_max_wait_ms: int = Field(
+        500, ge=0, le=10_000, description="how long the broker may hold a fetch of the store's "
+        "consumer to fill it (1 MiB): bigger store commits for a little more store lag")
     policy_drop_disclosure_banned: bool = Field(
         True, description="keep records under a disclosure ban (luovutuskielto) off the timeline")
     policy_coarsen_turvakielto: bool = Field(

@@ -40,7 +40,8 @@ POSTGRES = Dialect("postgresql", "%s", "TIMESTAMPTZ", "JSONB", "BIGSERIAL PRIMAR
 # default 2 MiB) saves reading them back; checkpointing the WAL into the database every
 # 10,000 pages (40 MiB) rather than every 1,000 copies each page once for many commits
 # that changed it. Neither changes what a commit guarantees (journal mode and
-# synchronous as before); measured in bench/store.py: 39 -> 25 µs CPU per entry stored.
+# synchronous as before); measured as bench.hotpath's store stage: 39 -> 25 µs CPU per
+# entry stored.
 _SQLITE_WRITE_TUNING = ("PRAGMA cache_size=-65536", "PRAGMA wal_autocheckpoint=10000")
 
 

@@ -27,7 +27,7 @@ class Dialect:
 def migrations(d: Dialect) -> list[str]:
     """Schema versions in order; never edit a released one, append a new one."""
     return [_v1_entries_and_audit(d), _v2_owners_and_conflicts(d), _V3_STORE_POSITION,
-            _V4_NO_CLIENT_TIME_INDEX]
+            _V4_NO_CLIENT_TIME_INDEX, _V5_CORRECTIONS_ONLY_ROOT_INDEX]
 
 
 def _v1_entries_and_audit(d: Dialect) -> str:
@@ -98,8 +98,18 @@ INSERT INTO store_position (id, n) SELECT 1, COUNT(*) FROM timeline_entries
 # sequence, which timeline_client_sequence serves; the time bounds filter those rows.
 # The (client, occurred_at) index served no query, and each entry written paid for it:
 # one more random-key index page rewritten per entry (a sixth of the store's write cost,
-# bench/store.py).
+# measured as bench.hotpath's store stage).
 _V4_NO_CLIENT_TIME_INDEX = "DROP INDEX IF EXISTS timeline_client_time"
+
+
+# An original's root is its own entry id, so the primary key finds it; only corrections
+# (a few in a hundred) need an index by root. Indexing every entry's root cost one more
+# random-key index page rewritten per entry written (sql.py `_recompute` asks the two).
+_V5_CORRECTIONS_ONLY_ROOT_INDEX = """
+DROP INDEX IF EXISTS timeline_root;
+CREATE INDEX IF NOT EXISTS timeline_corrections ON timeline_entries (root_id)
+    WHERE root_id <> entry_id
+"""
 
 
 COLUMNS = ("entry_id, client, sequence, sector, kind, status, root_id, occurred_at, "

@@ -149,17 +149,17 @@ class SqlStore:
     def _recompute(self, cur: Any, roots: set[str]) -> None:
         """Recompute the view of every record (root) these entries belong to. A record of
         one entry that retracts nothing keeps the view it was stored with (current), so
-        only records of several entries, or with a retraction, are read back."""
-        changing = [row[0] for row in self._in(
-            cur, "SELECT root_id FROM timeline_entries WHERE root_id", list(roots),
-            " GROUP BY root_id HAVING COUNT(*) > 1 OR SUM(CASE WHEN status = 'retracted' "
-            "THEN 1 ELSE 0 END) > 0")]
+        only records of several entries, or with a retraction, get new views."""
+        # The originals by primary key, the corrections by their partial index (schema v5).
+        found = self._in(cur, "SELECT root_id, entry_id, sequence, status, view FROM "
+                         "timeline_entries WHERE root_id = entry_id AND entry_id", list(roots))
+        found += self._in(cur, "SELECT root_id, entry_id, sequence, status, view FROM "
+                          "timeline_entries WHERE root_id <> entry_id AND root_id", list(roots))
         by_root: dict[str, list[RowView]] = {}
-        for root, entry_id, sequence, status, view in self._in(
-                cur, "SELECT root_id, entry_id, sequence, status, view FROM timeline_entries "
-                "WHERE root_id", changing):
+        for root, entry_id, sequence, status, view in found:
             by_root.setdefault(root, []).append(RowView(entry_id, sequence, status, view))
         changes = [(view, entry_id) for rows in by_root.values()
+                   if len(rows) > 1 or any(r.status == "retracted" for r in rows)
                    for entry_id, view in recompute(rows).items()
                    if view != next(r.view for r in rows if r.entry_id == entry_id)]
         cur.executemany(self.dialect.sql(

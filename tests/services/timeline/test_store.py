@@ -6,13 +6,17 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contracts.timeline import Code, TimelineEntry
 from services.timeline.owners import Claim, MemoryOwners
 from services.timeline.store import Query, TimelineStore, open_store
+from services.timeline.store.base import RowView, recompute, root_of
 
 CLIENT = "a" * 32
 T0 = dt.datetime(2025, 3, 1, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
@@ -233,3 +237,72 @@ async def test_one_entry_id_twice_in_a_batch_with_other_content_is_a_conflict(
     result = await store.upsert([first, other])
     assert result.new == 1
     assert [(c.entry_id, c.fields) for c in result.conflicts] == [(first.entry_id, ("sequence",))]
+
+
+_RECORDS = st.lists(st.lists(st.sampled_from(["amended", "retracted"]), max_size=3),
+                    min_size=1, max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(records=_RECORDS, arrival=st.randoms(use_true_random=False), data=st.data())
+async def test_views_match_recompute_over_each_whole_record_in_any_arrival_and_batching(
+        records: list[list[str]], arrival: Any, data: st.DataObject) -> None:
+    # Originals may be missing (a correction can arrive without its original ever coming).
+    entries, n = [], 0
+    for corrections in records:
+        n += 1
+        root = entry(n)
+        if data.draw(st.booleans()):
+            entries.append(root)
+        for status in corrections:
+            n += 1
+            entries.append(entry(n, status=status, corrects=root.entry_id))
+    arrival.shuffle(entries)
+    store = open_store("sqlite:///:memory:")
+    await store.open()
+    try:
+        while entries:
+            size = data.draw(st.integers(1, len(entries)))
+            await store.upsert(entries[:size])
+            entries = entries[size:]
+        page = await store.timeline(Query(client=CLIENT, include_history=True, limit=1000))
+        by_root: dict[str, list[RowView]] = {}
+        for stored in page.entries:
+            by_root.setdefault(root_of(stored.entry), []).append(
+                RowView(stored.entry.entry_id, stored.entry.sequence, stored.entry.status))
+        expected = {k: v for rows in by_root.values() for k, v in recompute(rows).items()}
+        assert {s.entry.entry_id: s.view for s in page.entries} == expected
+    finally:
+        await store.close()
+
+
+async def test_a_store_of_schema_v4_gets_the_corrections_only_root_index(tmp_path: Path) -> None:
+    import sqlite3
+
+    from services.timeline.store import SQLITE
+    from services.timeline.store.schema import migrations
+
+    path = tmp_path / "v4.sqlite3"
+    root = entry(1)
+    store = open_store(f"sqlite:///{path}")
+    await store.open()
+    await store.upsert([root, entry(2, status="amended", corrects=root.entry_id)])
+    await store.close()
+    with sqlite3.connect(path) as db:  # back to v4, as a store of the last release was
+        db.execute("DROP INDEX timeline_corrections")
+        db.execute("CREATE INDEX timeline_root ON timeline_entries (root_id)")
+        db.execute("DELETE FROM schema_migrations WHERE version > 4")
+    assert len(migrations(SQLITE)) == 5
+    store = open_store(f"sqlite:///{path}")
+    await store.open()
+    try:
+        await store.upsert([entry(3, status="retracted", corrects=root.entry_id)])
+        assert await views(store) == {1: "retracted", 2: "retracted", 3: "retracted"}
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as db:
+        indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        plan = db.execute("EXPLAIN QUERY PLAN SELECT entry_id FROM timeline_entries "
+                          "WHERE root_id <> entry_id AND root_id IN ('x')").fetchall()
+    assert "timeline_root" not in indexes and "timeline_corrections" in indexes
+    assert "timeline_corrections" in str(plan)
