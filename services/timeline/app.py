@@ -83,7 +83,7 @@ def build_app(settings: TimelineSettings | None = None) -> AsgiFastStream:
 
 # Each store commit rewrites every index page its entries touched, and entries keyed by
 # random hashes touch a page each: the more entries per commit, the more of them share a
-# page (bench.hotpath's store stage). So the broker may hold the store's fetches until
+# page (bench.store). So the broker may hold the store's fetches until
 # about a thousand entries wait (or `store_max_wait_ms` passes).
 _STORE_FETCH_MIN_BYTES = 1 << 20
 

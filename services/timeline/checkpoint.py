@@ -45,7 +45,8 @@ class DiskState(PartitionState):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         try:
-            self._db = connect_wal(path, isolation_level=None)
+            # A checkpoint that lost its last commits is behind the topic, and catches up.
+            self._db = connect_wal(path, synchronous="NORMAL", isolation_level=None)
         except sqlite3.DatabaseError as exc:
             raise Damaged(f"not a readable SQLite database ({exc})") from None
         try:

@@ -5,18 +5,20 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 BUSY_SECONDS = 30.0
 
 
-def connect_wal(path: Path | str, **kwargs: Any) -> sqlite3.Connection:
-    """A connection to `path` in WAL mode with synchronous=NORMAL (commits survive a
-    process crash; the last ones may be lost on power loss, which the topic covers)."""
+def connect_wal(path: Path | str, *, synchronous: Literal["NORMAL", "FULL"],
+                **kwargs: Any) -> sqlite3.Connection:
+    """A connection to `path` in WAL mode. synchronous=NORMAL: commits survive a crash of
+    the process, not always of the machine (the last ones may be lost); FULL: they survive
+    both, for an fsync per commit."""
     conn = sqlite3.connect(path, timeout=BUSY_SECONDS, **kwargs)
     try:
         _enter_wal(conn)
-        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA synchronous={synchronous}")
     except BaseException:
         conn.close()
         raise

@@ -53,7 +53,9 @@ def open_store(url: str) -> TimelineStore:
         def connect() -> sqlite3.Connection:
             if str(path) != ":memory:":
                 path.parent.mkdir(parents=True, exist_ok=True)
-            conn = connect_wal(path, check_same_thread=False)
+            # FULL: the store consumer commits its offsets after the store's commit, so a
+            # commit lost with the machine would be an entry the store never gets again.
+            conn = connect_wal(path, synchronous="FULL", check_same_thread=False)
             for pragma in _SQLITE_WRITE_TUNING:
                 conn.execute(pragma)
             return conn

@@ -9,7 +9,7 @@ def _open_one(path: Path, start: threading.Barrier, conns: list[sqlite3.Connecti
               errors: list[BaseException]) -> None:
     start.wait()
     try:
-        conns.append(connect_wal(path, check_same_thread=False))
+        conns.append(connect_wal(path, synchronous="NORMAL", check_same_thread=False))
     except BaseException as exc:
         errors.append(exc)
 
@@ -39,8 +39,17 @@ def test_a_file_that_is_not_a_database_is_reported_not_waited_on(tmp_path: Path)
     path = tmp_path / "not.sqlite3"
     path.write_bytes(b"this is not SQLite" * 100)
     try:
-        connect_wal(path)
+        connect_wal(path, synchronous="NORMAL")
     except sqlite3.DatabaseError as exc:
         assert "not a database" in str(exc)
     else:
         raise AssertionError("opened a file that is not a database")
+
+
+def test_the_durability_asked_for_is_the_one_set(tmp_path: Path) -> None:
+    for asked, level in (("NORMAL", 1), ("FULL", 2)):
+        conn = connect_wal(tmp_path / f"{asked}.sqlite3", synchronous=asked)
+        try:
+            assert conn.execute("PRAGMA synchronous").fetchone()[0] == level
+        finally:
+            conn.close()
