@@ -15,41 +15,31 @@ import signal
 import sys
 from typing import Any
 
-from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import ConsumerRebalanceListener, TopicPartition
 
-from services.kafka.clients import new_consumer, new_producer
+from services.kafka.clients import new_consumer
 from services.kafka.stage import DEFAULT_MAX_BATCH
-from services.kafka.transactions import OutRecord, commit
+from services.kafka.transactions import OutRecord, PartitionProducers, commit
 
 BATCH = DEFAULT_MAX_BATCH  # the services' records per poll
 
 
 class Passthrough(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, bootstrap: str, output: str, group: str) -> None:
-        self.bootstrap, self.output, self.group = bootstrap, output, group
-        self.producers: dict[TopicPartition, AIOKafkaProducer] = {}
+        self.output, self.group = output, group
+        # The services' own producers: one transactional producer per input partition.
+        self.producers = PartitionProducers.on_kafka(bootstrap, group)
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         for tp in revoked:
-            if (producer := self.producers.pop(tp, None)) is not None:
-                await producer.stop()
+            await self.producers.drop(tp)
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         print("assigned", flush=True)
 
-    async def producer(self, tp: TopicPartition) -> AIOKafkaProducer:
-        if (producer := self.producers.get(tp)) is None:
-            producer = new_producer(
-                self.bootstrap, transactional_id=f"{self.group}.{tp.topic}.{tp.partition}",
-                transaction_timeout_ms=15000, linger_ms=5, max_batch_size=1024 * 1024,
-                max_request_size=4 * 1024 * 1024)
-            await producer.start()
-            self.producers[tp] = producer
-        return producer
-
     async def slice(self, tp: TopicPartition, records: list[Any]) -> None:
         """A slice through the services' own `commit` (services/kafka/transactions.py)."""
-        producer = await self.producer(tp)
+        producer = await self.producers.get(tp)
         out = [OutRecord(self.output, r.value, r.key, r.headers, tp.partition) for r in records]
         await commit(producer, out, {tp: records[-1].offset + 1}, self.group)
 
@@ -68,8 +58,7 @@ async def run(bootstrap: str, source: str, output: str, group: str) -> None:
             await asyncio.gather(*(passthrough.slice(tp, records)
                                    for tp, records in batch.items() if records))
     finally:
-        for producer in passthrough.producers.values():
-            await producer.stop()
+        await passthrough.producers.close()
         await consumer.stop()
 
 

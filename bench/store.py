@@ -29,6 +29,7 @@ from typing import Any
 import msgspec
 from aiokafka import ConsumerRecord
 
+from bench.running import stamp
 from bench.timing import environment, pin_one_core, write
 from services.observability.metrics import ServiceMetrics
 from services.timeline.materialiser import Materialiser
@@ -106,7 +107,8 @@ async def run(entries: int, folder: Path) -> dict[str, Any]:
     measured = {variant: await fill(variant, folder, marks) for variant in VARIANTS}
     ratios = {stretch: round(measured["current"][stretch] / measured["v4-root-index"][stretch],
                              2) for stretch in measured["current"]}
-    return {"benchmark": "store", "batch": BATCH, "us_per_entry": measured, "current_vs_v4": ratios}
+    return {"benchmark": "store", "measured_at": stamp(), "batch": BATCH,
+            "us_per_entry": measured, "current_vs_v4": ratios}
 
 
 def main() -> None:

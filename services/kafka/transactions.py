@@ -102,7 +102,6 @@ class PartitionProducers:
                  max_batch_size: int = 1024 * 1024) -> PartitionProducers:
         """aiokafka producers: what the services run. `commit` partitions and closes its
         batches itself, so the producers' own partitioner and linger never come into it."""
-
         def new(transactional_id: str) -> TransactionalProducer:
             producer: TransactionalProducer = new_producer(
                 kafka, transactional_id=transactional_id,
@@ -177,10 +176,7 @@ async def _by_partition(producer: TransactionalProducer, records: Sequence[OutRe
             if known is None:
                 known = numbers[record.topic] = sorted(await producer.partitions_for(record.topic))
             partition = partitioner(record.key, known, known)
-        part = parts.get((record.topic, partition))
-        if part is None:
-            part = parts[(record.topic, partition)] = []
-        part.append(record)
+        parts.setdefault((record.topic, partition), []).append(record)
     return parts
 
 

@@ -83,8 +83,8 @@ def build_app(settings: TimelineSettings | None = None) -> AsgiFastStream:
 
 # Each store commit rewrites every index page its entries touched, and entries keyed by
 # random hashes touch a page each: the more entries per commit, the more of them share a
-# page (bench.store). So the broker may hold the store's fetches until
-# about a thousand entries wait (or `store_max_wait_ms` passes).
+# page (bench.store). So the broker may hold the store's fetches until about a thousand
+# entries wait (or `store_max_wait_ms` passes).
 _STORE_FETCH_MIN_BYTES = 1 << 20
 
 
@@ -98,8 +98,7 @@ def _materialise(broker: KafkaBroker, settings: TimelineSettings,
         settings.timeline_topic, group_id=settings.store_group_id, batch=True,
         max_records=settings.store_max_batch, fetch_min_bytes=_STORE_FETCH_MIN_BYTES,
         fetch_max_wait_ms=settings.store_max_wait_ms, ack_policy=AckPolicy.ACK, parser=parser,
-        decoder=raw_records,
-        isolation_level="read_committed", auto_offset_reset="earliest",
+        decoder=raw_records, isolation_level="read_committed", auto_offset_reset="earliest",
         title="timeline entries (store)",
         description="Materialises TimelineEntry records into the timeline store.",
     ))

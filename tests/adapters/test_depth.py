@@ -165,17 +165,9 @@ def test_skipping_the_walk_for_few_containers_gives_the_walks_verdict(value: Any
     """load_json walks the parsed value only when the text has more brackets than the
     limit; the verdict is the walk's (check_depth on the parsed value) either way."""
     data = orjson.dumps(value)
-    try:
-        check_depth(orjson.loads(data), limit)
-        expected = None
-    except TranslationError as error:
-        expected = error.location
-    try:
-        load_json(data, limit)
-        found = None
-    except TranslationError as error:
-        found = error.location
-    assert found == expected
+    expected = _refusal(lambda: check_depth(orjson.loads(data), limit))
+    found = _refusal(lambda: load_json(data, limit))
+    assert _location(found) == _location(expected)
 
 
 @given(_JSON, st.integers(1, 8), st.booleans())
@@ -184,14 +176,19 @@ def test_refuse_deep_refuses_what_load_json_finds_too_deep(value: Any, limit: in
     """The social adapter's check: the same too-deep verdict as load_json, without
     parsing text too short in brackets to nest that deep; malformed JSON passes on."""
     data = orjson.dumps(value)[:-1] if cut else orjson.dumps(value)
+    expected = _refusal(lambda: load_json(data, limit))
+    found = _refusal(lambda: refuse_deep(data, limit))
+    too_deep = expected if expected is not None and expected.code == "input.too-deep" else None
+    assert _location(found) == _location(too_deep)
+
+
+def _refusal(call: Callable[[], object]) -> TranslationError | None:
     try:
-        load_json(data, limit)
-        expected = None
+        call()
     except TranslationError as error:
-        expected = error.location if error.code == "input.too-deep" else None
-    try:
-        refuse_deep(data, limit)
-        found = None
-    except TranslationError as error:
-        found = error.location
-    assert found == expected
+        return error
+    return None
+
+
+def _location(error: TranslationError | None) -> str | None:
+    return None if error is None else error.location

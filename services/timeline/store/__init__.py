@@ -34,14 +34,13 @@ POSTGRES = Dialect("postgresql", "%s", "TIMESTAMPTZ", "JSONB", "BIGSERIAL PRIMAR
                    lambda v: v, _parse_time, "SELECT pg_advisory_xact_lock(7310019)")
 
 
-# Entries, their record roots and record owners are keyed by random hashes, so nearly
-# every row written lands on another index page, and each commit writes each page it
-# changed to the WAL whole. A page cache that holds the hot index pages (64 MiB, not the
+# Entries and record owners are keyed by random hashes, so nearly every row written
+# lands on another index page, and each commit writes each page it changed to the WAL
+# whole. A page cache that holds the hot index pages (64 MiB, not the
 # default 2 MiB) saves reading them back; checkpointing the WAL into the database every
 # 10,000 pages (40 MiB) rather than every 1,000 copies each page once for many commits
-# that changed it. Neither changes what a commit guarantees (journal mode and
-# synchronous as before); measured as bench.hotpath's store stage: 39 -> 25 µs CPU per
-# entry stored.
+# that changed it. Neither changes what a commit guarantees; measured as bench.hotpath's
+# store stage: 39 -> 25 µs CPU per entry stored.
 _SQLITE_WRITE_TUNING = ("PRAGMA cache_size=-65536", "PRAGMA wal_autocheckpoint=10000")
 
 
