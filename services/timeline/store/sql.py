@@ -151,10 +151,10 @@ class SqlStore:
         one entry that retracts nothing keeps the view it was stored with (current), so
         only records of several entries, or with a retraction, get new views."""
         # The originals by primary key, the corrections by their partial index (schema v5).
-        found = self._in(cur, "SELECT root_id, entry_id, sequence, status, view FROM "
-                         "timeline_entries WHERE root_id = entry_id AND entry_id", list(roots))
-        found += self._in(cur, "SELECT root_id, entry_id, sequence, status, view FROM "
-                          "timeline_entries WHERE root_id <> entry_id AND root_id", list(roots))
+        rows_of = "SELECT root_id, entry_id, sequence, status, view FROM timeline_entries WHERE "
+        keys = list(roots)
+        found = self._in(cur, rows_of + "root_id = entry_id AND entry_id", keys)
+        found += self._in(cur, rows_of + "root_id <> entry_id AND root_id", keys)
         by_root: dict[str, list[RowView]] = {}
         for root, entry_id, sequence, status, view in found:
             by_root.setdefault(root, []).append(RowView(entry_id, sequence, status, view))
@@ -165,12 +165,12 @@ class SqlStore:
         cur.executemany(self.dialect.sql(
             "UPDATE timeline_entries SET view = ? WHERE entry_id = ?"), changes)
 
-    def _in(self, cur: Any, query: str, keys: Sequence[str], then: str = "") -> list[Any]:
-        """Rows of `query IN (keys) then`, asked in chunks (SQLite caps the parameters)."""
+    def _in(self, cur: Any, query: str, keys: Sequence[str]) -> list[Any]:
+        """Rows of `query IN (keys)`, asked in chunks (SQLite caps the parameters)."""
         unique, rows = list(dict.fromkeys(keys)), []
         for start in range(0, len(unique), 500):
             chunk = unique[start:start + 500]
-            rows += self._x(cur, f"{query} IN ({', '.join('?' * len(chunk))}){then}",
+            rows += self._x(cur, f"{query} IN ({', '.join('?' * len(chunk))})",
                             chunk).fetchall()
         return rows
 
